@@ -1,0 +1,35 @@
+# The two commands of the README: `make run` and `make test`.
+# Everything installs from requirements.lock (hash-pinned), so a fresh machine with
+# only Python 3.11 gets exactly the versions the suite was run with.
+
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+TAHUN  ?= 2023
+TRIWULAN ?= 4
+
+.PHONY: run test lint lock clean-venv
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+run: $(VENV)/.installed
+	$(BIN)/lkjip run --tahun $(TAHUN) --triwulan $(TRIWULAN)
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Re-resolve the lock after changing pyproject.toml (needs `uv` on PATH).
+lock:
+	uv pip compile pyproject.toml --extra dev --generate-hashes --universal \
+		--python-version 3.11 -o requirements.lock
+
+clean-venv:
+	rm -rf $(VENV)
