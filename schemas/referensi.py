@@ -1,0 +1,268 @@
+"""The reference files of a year (raw/<tahun>/referensi/): their columns and pandera models.
+
+The columns are those of ../shared/reference/2023/ (DATA-CONTRACT.md section 1); extra
+columns are ignored, `dpa.csv` may carry `uraian`, and a file may be .csv or .xlsx with
+the same header. As with the exports, each cell is kept as text (`<kolom>_teks`) beside
+its parsed value, and check names are keys of schemas.rules.CEK.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandera.polars as pa
+import polars as pl
+from pandera.engines import polars_engine as pe
+
+from schemas.kode import CODE, DPA_KODE, KODE_KINERJA
+
+Money = pe.Decimal(18, 2)
+Measure = pe.Decimal(18, 4)
+
+VERSI = ("murni", "perubahan")
+LEVEL_HIERARKI = ("urusan", "bidang_urusan", "program", "kegiatan", "sub_kegiatan")
+LEVEL_INDIKATOR = ("tujuan_daerah", "tujuan", "sasaran", "program", "kegiatan", "sub_kegiatan")
+POLARITAS = ("positif", "negatif", "rentang")
+
+
+@dataclass(frozen=True)
+class KolomReferensi:
+    """A reference column: name, how to read it, whether the header must have it."""
+
+    nama: str
+    jenis: str  # teks, tahun, uang, angka, tanggal, target, or kategori
+    wajib: bool = True
+    pilihan: tuple[str, ...] = ()
+
+
+def _k(nama: str, jenis: str = "teks", wajib: bool = True, pilihan: tuple = ()) -> KolomReferensi:
+    return KolomReferensi(nama, jenis, wajib, pilihan)
+
+
+REFERENSI: dict[str, tuple[KolomReferensi, ...]] = {
+    "dpa": (
+        _k("tahun", "tahun"),
+        _k("versi", "kategori", pilihan=VERSI),
+        _k("tanggal_berlaku", "tanggal"),
+        _k("kode_sub_kegiatan"),
+        _k("jenis_belanja", "kategori", pilihan=("operasi", "modal")),
+        _k("pagu", "uang"),
+        _k("uraian", wajib=False),
+    ),
+    "hierarki": (
+        _k("kode"),
+        _k("level", "kategori", pilihan=LEVEL_HIERARKI),
+        _k("uraian"),
+    ),
+    "bidang": (_k("kode_bidang"), _k("nama_bidang"), _k("kode_program")),
+    "indikator": (
+        _k("tahun", "tahun"),
+        _k("level", "kategori", pilihan=LEVEL_INDIKATOR),
+        _k("kode"),
+        _k("sasaran", wajib=False),
+        _k("indikator"),
+        _k("satuan"),
+        _k("target", "target"),
+        _k("polaritas", "kategori", pilihan=POLARITAS),
+        _k("kode_bidang", wajib=False),
+        _k("realisasi_tahunan", "angka", wajib=False),
+    ),
+    "renstra_target": (
+        _k("kode"),
+        _k("sasaran", wajib=False),
+        _k("indikator"),
+        _k("satuan"),
+        _k("tahun", "tahun"),
+        _k("target", "target"),
+        _k("polaritas", "kategori", pilihan=POLARITAS),
+    ),
+}
+"""Reference file name (without extension) -> its columns, in order."""
+
+WAJIB_ADA = ("dpa", "hierarki", "bidang", "indikator")
+"""Reference files a run cannot do without (renstra_target is optional)."""
+
+
+def _readable(data: pa.PolarsData) -> pl.LazyFrame:
+    """Text column `<kolom>_teks` -> True where empty or parsed into `<kolom>`."""
+    parsed = data.key.removesuffix("_teks")
+    return data.lazyframe.select(pl.col(data.key).is_null() | pl.col(parsed).is_not_null())
+
+
+def _one_of(data: pa.PolarsData, choices: tuple[str, ...]) -> pl.LazyFrame:
+    """Category text column -> True where empty or one of `choices` (case-insensitively)."""
+    cell = pl.col(data.key)
+    return data.lazyframe.select(cell.is_null() | cell.str.to_lowercase().is_in(list(choices)))
+
+
+class _Baris(pa.DataFrameModel):
+    """Columns every staged reference row has."""
+
+    berkas: str
+    lembar: str | None = pa.Field(nullable=True)
+    baris: pl.Int32
+
+    class Config:
+        strict = False
+        coerce = False
+
+
+class DpaBaris(_Baris):
+    """A DPA line (sub kegiatan × jenis belanja) or roll-up row, of one version."""
+
+    tahun_teks: str = pa.Field(nullable=True)
+    tahun: pl.Int32 | None = pa.Field(nullable=True)
+    versi_teks: str = pa.Field(nullable=True)
+    tanggal_berlaku_teks: str = pa.Field(nullable=True)
+    tanggal_berlaku: pl.Date | None = pa.Field(nullable=True)
+    kode_sub_kegiatan: str = pa.Field(nullable=False)
+    jenis_belanja_teks: str | None = pa.Field(nullable=True)
+    pagu_teks: str = pa.Field(nullable=True)
+    pagu: Money | None = pa.Field(nullable=True)
+
+    @pa.check("tahun_teks", name="V003:tahun")
+    def _tahun(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col(data.key).is_not_null() & pl.col("tahun").is_not_null())
+
+    @pa.check("versi_teks", name="V003:versi")
+    def _versi(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(
+            pl.col(data.key).str.to_lowercase().is_in(list(VERSI)).fill_null(False)
+        )
+
+    @pa.check("tanggal_berlaku_teks", name="V003:tanggal")
+    def _tanggal(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col("tanggal_berlaku").is_not_null())
+
+    @pa.check("kode_sub_kegiatan", name="V002:referensi")
+    def _kode(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col(data.key).str.contains(DPA_KODE))
+
+    @pa.check("jenis_belanja_teks", name="V005:jenis")
+    def _jenis(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return _one_of(data, ("operasi", "modal"))
+
+    @pa.dataframe_check(name="V005:dpa_kosong")
+    def _jenis_baris(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        """A sub kegiatan line needs its jenis belanja; a roll-up row may leave it empty."""
+        is_line = pl.col("kode_sub_kegiatan").str.count_matches(r"\.") == 5
+        return data.lazyframe.select(~is_line | pl.col("jenis_belanja_teks").is_not_null())
+
+    @pa.check("pagu_teks", name="V003")
+    def _pagu(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col("pagu").is_not_null())
+
+    @pa.check("pagu", name="V003:negatif")
+    def _pagu_positif(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col(data.key) >= 0)
+
+
+class HierarkiBaris(_Baris):
+    """A code of the nomenclature with its level and uraian."""
+
+    kode: str = pa.Field(nullable=False)
+    level_teks: str = pa.Field(nullable=True)
+    uraian: str = pa.Field(nullable=True)
+
+    @pa.check("kode", name="V002:referensi")
+    def _kode(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col(data.key).str.contains(CODE))
+
+    @pa.check("level_teks", name="V003:level")
+    def _level(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(
+            pl.col(data.key).str.to_lowercase().is_in(list(LEVEL_HIERARKI)).fill_null(False)
+        )
+
+
+class BidangBaris(_Baris):
+    """A bidang and one program it owns."""
+
+    kode_bidang: str = pa.Field(nullable=False)
+    kode_program: str = pa.Field(nullable=False)
+
+    @pa.check("kode_program", name="V002:referensi")
+    def _program(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col(data.key).str.contains(r"^\d\.\d{2}\.\d{2}$"))
+
+
+class IndikatorBaris(_Baris):
+    """An indicator's agreed target for a year (Perjanjian Kinerja)."""
+
+    tahun_teks: str = pa.Field(nullable=True)
+    tahun: pl.Int32 | None = pa.Field(nullable=True)
+    level_teks: str = pa.Field(nullable=True)
+    kode: str = pa.Field(nullable=False)
+    indikator: str | None = pa.Field(nullable=True)
+    target_teks: str = pa.Field(nullable=True)
+    target_min: Measure | None = pa.Field(nullable=True)
+    polaritas_teks: str = pa.Field(nullable=True)
+    realisasi_tahunan_teks: str | None = pa.Field(nullable=True)
+    realisasi_tahunan: Measure | None = pa.Field(nullable=True)
+
+    @pa.check("tahun_teks", name="V003:tahun")
+    def _tahun(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col(data.key).is_not_null() & pl.col("tahun").is_not_null())
+
+    @pa.check("level_teks", name="V003:level")
+    def _level(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(
+            pl.col(data.key).str.to_lowercase().is_in(list(LEVEL_INDIKATOR)).fill_null(False)
+        )
+
+    @pa.check("kode", name="V002:kinerja")
+    def _kode(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col(data.key).str.contains(KODE_KINERJA))
+
+    @pa.check("target_teks", name="V003:target")
+    def _target(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col("target_min").is_not_null())
+
+    @pa.check("polaritas_teks", name="V003:polaritas")
+    def _polaritas(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(
+            pl.col(data.key).str.to_lowercase().is_in(list(POLARITAS)).fill_null(False)
+        )
+
+    @pa.check("realisasi_tahunan_teks", name="V003")
+    def _realisasi(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return _readable(data)
+
+
+class RenstraTargetBaris(_Baris):
+    """A medium-term (Renstra) target of a goal or IKU for one year."""
+
+    kode: str = pa.Field(nullable=False)
+    indikator: str = pa.Field(nullable=False)
+    tahun_teks: str = pa.Field(nullable=True)
+    tahun: pl.Int32 | None = pa.Field(nullable=True)
+    target_teks: str = pa.Field(nullable=True)
+    target_min: Measure | None = pa.Field(nullable=True)
+    polaritas_teks: str = pa.Field(nullable=True)
+
+    @pa.check("kode", name="V002:kinerja")
+    def _kode(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col(data.key).str.contains(KODE_KINERJA))
+
+    @pa.check("tahun_teks", name="V003:tahun")
+    def _tahun(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col(data.key).is_not_null() & pl.col("tahun").is_not_null())
+
+    @pa.check("target_teks", name="V003:target")
+    def _target(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col("target_min").is_not_null())
+
+    @pa.check("polaritas_teks", name="V003:polaritas")
+    def _polaritas(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(
+            pl.col(data.key).str.to_lowercase().is_in(list(POLARITAS)).fill_null(False)
+        )
+
+
+MODEL: dict[str, type[_Baris]] = {
+    "dpa": DpaBaris,
+    "hierarki": HierarkiBaris,
+    "bidang": BidangBaris,
+    "indikator": IndikatorBaris,
+    "renstra_target": RenstraTargetBaris,
+}

@@ -1,0 +1,285 @@
+"""The rule catalogue: every finding names one of these codes (DATA-CONTRACT.md section 2).
+
+Codes and levels are promised to stewards and analysts and never change meaning. Each
+rule carries its message in Bahasa Indonesia: `pesan` says what is wrong (placeholders
+are filled from the finding's columns) and `saran` says how to fix it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Tingkat = Literal["error", "peringatan"]
+
+ERROR: Tingkat = "error"
+PERINGATAN: Tingkat = "peringatan"
+
+
+@dataclass(frozen=True)
+class Aturan:
+    """One validation or reconciliation rule: code, level, and its message to the steward."""
+
+    kode: str
+    tingkat: Tingkat
+    judul: str
+    pesan: str
+    saran: str
+
+
+_RULES = (
+    Aturan(
+        "V001",
+        ERROR,
+        "berkas atau lembar tidak terbaca / tidak dikenali",
+        "{keterangan}",
+        "Simpan ulang dari aplikasi asalnya sebagai .xlsx atau .csv dengan satu baris judul "
+        "kolom (tabel keuangan: Kode Sub Kegiatan, Uraian, Kode Rekening atau Jenis Belanja, "
+        "Realisasi; tabel kinerja: Kode, Indikator, Satuan, Target, Realisasi), lalu kirim "
+        "kembali.",
+    ),
+    Aturan(
+        "V002",
+        ERROR,
+        "kode sub kegiatan tidak sah",
+        "{keterangan}",
+        "Tulis kode lengkap sesuai nomenklatur Kepmendagri 050-5889/2021 dan DPA, "
+        "mis. 2.17.01.1.01.01 (enam bagian dipisah titik, tanpa spasi).",
+    ),
+    Aturan(
+        "V003",
+        ERROR,
+        "angka tidak dapat dibaca",
+        "{keterangan}",
+        "Tulis angka saja, mis. 1234567, 1.234.567 atau 1.234.567,50 (paling banyak dua "
+        "angka desimal untuk rupiah); negatif dalam kurung (1.875.900); '-' untuk nol.",
+    ),
+    Aturan(
+        "V004",
+        ERROR,
+        "realisasi negatif",
+        "{keterangan}",
+        "Realisasi tidak boleh negatif. Jika ada pengembalian belanja, kurangkan pada "
+        "realisasi triwulan yang sama dan tulis nilai bersihnya.",
+    ),
+    Aturan(
+        "V005",
+        ERROR,
+        "jenis belanja tidak dikenal",
+        "{keterangan}",
+        "Isi Jenis Belanja dengan 'Belanja Operasi' atau 'Belanja Modal', atau Kode Rekening "
+        "yang diawali 5.1 (operasi) atau 5.2 (modal), dan pastikan keduanya tidak bertentangan.",
+    ),
+    Aturan(
+        "V006",
+        ERROR,
+        "data ganda dalam kiriman triwulan ini",
+        "{keterangan}",
+        "Kirim satu baris saja untuk setiap sub kegiatan dan kode rekening (atau jenis "
+        "belanja); hapus salinan berkas atau baris yang berulang.",
+    ),
+    Aturan(
+        "V007",
+        ERROR,
+        "realisasi fisik di luar 0-100",
+        "{keterangan}",
+        "Tulis realisasi fisik kumulatif sebagai persen antara 0 dan 100, mis. 75 atau 75,5.",
+    ),
+    Aturan(
+        "V008",
+        PERINGATAN,
+        "baris jumlah tidak sama dengan rinciannya",
+        "{keterangan}",
+        "Perbaiki angka pada baris jumlah atau rinciannya. Baris jumlah tidak dipakai "
+        "sebagai data; angka rincian yang dipakai.",
+    ),
+    Aturan(
+        "R001",
+        ERROR,
+        "sub kegiatan tidak ada di DPA",
+        "sub kegiatan {kode} tidak ada di DPA versi {keterangan}",
+        "Periksa kode terhadap DPA yang berlaku; jika kode benar, minta pengelola data "
+        "memperbarui referensi DPA.",
+    ),
+    Aturan(
+        "R002",
+        ERROR,
+        "sub kegiatan milik bidang lain",
+        "sub kegiatan {kode} termasuk program bidang {keterangan}",
+        "Laporkan hanya sub kegiatan dari program bidang Anda; realisasi ini harus dikirim "
+        "oleh bidang pemiliknya.",
+    ),
+    Aturan(
+        "R003",
+        ERROR,
+        "realisasi kumulatif melebihi pagu",
+        "realisasi kumulatif {nilai} melebihi pagu {nilai_diharapkan} (lebih {selisih})",
+        "Periksa angka realisasi triwulan ini dan sebelumnya terhadap pagu DPA yang berlaku.",
+    ),
+    Aturan(
+        "R004",
+        PERINGATAN,
+        "anggaran berbeda dengan pagu DPA",
+        "anggaran tertulis {nilai}, pagu DPA {nilai_diharapkan} (selisih {selisih})",
+        "Salin pagu dari DPA yang berlaku pada akhir triwulan; pagu DPA yang dipakai.",
+    ),
+    Aturan(
+        "R005",
+        PERINGATAN,
+        "realisasi kumulatif tidak sama dengan jumlah triwulan",
+        "realisasi kumulatif tertulis {nilai}, jumlah realisasi triwulan sampai triwulan ini "
+        "{nilai_diharapkan} (selisih {selisih})",
+        "Realisasi kumulatif harus sama dengan jumlah realisasi triwulan I sampai triwulan ini; "
+        "jumlah triwulan yang dipakai.",
+    ),
+    Aturan(
+        "R006",
+        PERINGATAN,
+        "bidang tidak mengirim data",
+        "bidang {kode_bidang} tidak mengirim berkas untuk triwulan {triwulan}",
+        "Kirim berkas realisasi keuangan dan kinerja triwulan ini ke folder bidang.",
+    ),
+    Aturan(
+        "R007",
+        ERROR,
+        "baris jumlah DPA tidak sama dengan rinciannya",
+        "pagu {kode} tertulis {nilai}, jumlah rinciannya {nilai_diharapkan} (selisih {selisih})",
+        "Perbaiki referensi DPA agar baris program/kegiatan sama dengan jumlah sub kegiatannya.",
+    ),
+    Aturan(
+        "R008",
+        ERROR,
+        "kode DPA tidak konsisten",
+        "{keterangan}",
+        "Perbaiki referensi DPA/hierarki: satu kode hanya untuk satu uraian, dan setiap kode "
+        "berada di bawah kode induk yang menjadi awalannya.",
+    ),
+    Aturan(
+        "R009",
+        PERINGATAN,
+        "indikator tidak sesuai Perjanjian Kinerja",
+        "{keterangan}",
+        "Gunakan nama indikator dan target persis seperti dalam Perjanjian Kinerja "
+        "(indikator.csv).",
+    ),
+    Aturan(
+        "R010",
+        ERROR,
+        "belanja pada jenis belanja tanpa pagu",
+        "sub kegiatan {kode} tidak mempunyai pagu belanja {jenis_belanja} di DPA versi "
+        "{keterangan}",
+        "Periksa jenis belanja / kode rekening baris ini terhadap DPA.",
+    ),
+)
+
+RULES: dict[str, Aturan] = {r.kode: r for r in _RULES}
+
+
+def aturan(kode: str) -> Aturan:
+    """Rule code -> its catalogue entry (KeyError names the unknown code)."""
+    try:
+        return RULES[kode]
+    except KeyError:
+        raise KeyError(f"unknown rule code {kode!r}") from None
+
+
+# What a steward reads for each named check of the pandera models in schemas/masukan.py
+# (and for pandera's own "not_nullable" check on a column): the rule it belongs to and
+# the text of its `keterangan`. Placeholders are columns of the failing row; {nilai} is
+# the cell as the bidang wrote it.
+CEK: dict[str, tuple[str, str]] = {
+    "V001:rusak": ("V001", "berkas tidak dapat dibaca: {sebab}"),
+    "V001:kosong": ("V001", "berkas tidak berisi data"),
+    "V001:tak_dikenal": (
+        "V001",
+        "lembar ini tidak dikenali sebagai tabel keuangan maupun kinerja: baris judul "
+        "kolom tidak ditemukan di {batas} baris teratas",
+    ),
+    "V001:kolom_kurang": (
+        "V001",
+        "tabel {jenis_tabel} ini tidak mempunyai kolom wajib: {kolom_kurang}",
+    ),
+    "V001:kolom_ganda": (
+        "V001",
+        "kolom {kolom_ganda} muncul lebih dari sekali pada baris judul (baris {baris_judul})",
+    ),
+    "V001:lokasi": (
+        "V001",
+        "berkas tidak berada langsung di folder raw/<tahun>/TW<triwulan>/<kode_bidang>/ "
+        "sehingga tidak diketahui milik bidang dan triwulan mana; berkas tidak dibaca",
+    ),
+    "V001:bidang": (
+        "V001",
+        "folder bidang '{kode_bidang}' tidak terdaftar di referensi bidang.csv; berkas tidak "
+        "dibaca",
+    ),
+    "V002": ("V002", "kode '{nilai}' bukan kode sub kegiatan yang sah"),
+    "not_nullable:kode_sub_kegiatan": (
+        "V002",
+        "baris berisi angka tetapi kode sub kegiatan kosong",
+    ),
+    "V002:kinerja": (
+        "V002",
+        "kode '{nilai}' bukan kode program/kegiatan/sub kegiatan atau kode sasaran yang sah",
+    ),
+    "not_nullable:kode": ("V002", "indikator '{indikator}' tidak mempunyai kode"),
+    "V002:referensi": ("V002", "kode '{nilai}' tidak sah"),
+    "not_nullable": ("V002", "kolom {kolom} kosong, padahal baris ini berisi data"),
+    "V003": ("V003", "nilai '{nilai}' tidak dapat dibaca sebagai angka"),
+    "V003:target": ("V003", "target '{nilai}' bukan angka atau rentang seperti 70-80"),
+    "V003:lebar": (
+        "V003",
+        "baris ini terpecah menjadi lebih banyak kolom daripada judulnya (mungkin angka "
+        "berkoma tanpa tanda kutip), sehingga angkanya tidak dapat dibaca dengan pasti",
+    ),
+    "V003:versi": ("V003", "versi DPA '{nilai}' tidak dikenal (murni atau perubahan)"),
+    "V003:level": ("V003", "level '{nilai}' tidak dikenal"),
+    "V003:polaritas": (
+        "V003",
+        "polaritas '{nilai}' tidak dikenal (positif, negatif atau rentang)",
+    ),
+    "V003:negatif": ("V003", "pagu bernilai negatif ({nilai})"),
+    "V003:tanggal": ("V003", "tanggal '{nilai}' tidak dapat dibaca (tulis 2023-10-01)"),
+    "V003:tahun": ("V003", "tahun '{nilai}' tidak dapat dibaca"),
+    "V004": ("V004", "realisasi bernilai negatif ({nilai})"),
+    "V005:rekening": (
+        "V005",
+        "kode rekening '{nilai}' tidak diawali 5.1 (belanja operasi) atau 5.2 (belanja modal)",
+    ),
+    "V005:jenis": ("V005", "jenis belanja '{nilai}' tidak dikenal"),
+    "V005:bertentangan": (
+        "V005",
+        "kode rekening {kode_rekening} adalah belanja {jenis_rekening}, tetapi jenis belanja "
+        "tertulis '{nilai}'",
+    ),
+    "V005:kosong": (
+        "V005",
+        "jenis belanja tidak diketahui: kode rekening dan jenis belanja kosong",
+    ),
+    "V005:dpa_kosong": ("V005", "baris sub kegiatan DPA tanpa jenis belanja"),
+    "V006:berbeda": (
+        "V006",
+        "{kunci} dikirim lebih dari sekali dengan angka berbeda (juga di {lokasi_lain}); "
+        "semua barisnya ditahan sampai diperbaiki",
+    ),
+    "V006:sama": (
+        "V006",
+        "baris ini sama persis dengan {lokasi_lain} ({kunci}); dihitung sekali",
+    ),
+    "V006:campur": (
+        "V006",
+        "{kunci} dilaporkan per kode rekening dan sekaligus per jenis belanja (juga di "
+        "{lokasi_lain}); semua barisnya ditahan agar tidak terhitung dua kali",
+    ),
+    "V007": ("V007", "realisasi fisik {nilai}% di luar rentang 0-100"),
+    "V008": (
+        "V008",
+        "{uraian_jumlah} tertulis {nilai}, padahal jumlah rinciannya {nilai_diharapkan} "
+        "(selisih {selisih})",
+    ),
+    "V008:tak_terbaca": (
+        "V008",
+        "{uraian_jumlah} tertulis '{nilai}' yang tidak dapat dibaca; jumlah rinciannya "
+        "{nilai_diharapkan}",
+    ),
+}

@@ -1,0 +1,142 @@
+"""V006: the same key sent twice in one bidang's submission for a quarter.
+
+The key is sub kegiatan + kode rekening, or sub kegiatan + jenis belanja where there is
+no kode rekening (kinerja: kode + indicator name). Copies with different figures are
+errors and all of them are held back; identical copies (a file sent twice) are a
+warning and count once. A sub kegiatan reported both per kode rekening and per jenis
+belanja would be counted twice, so it is held back too.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from schemas.kode import normalized_words
+from schemas.rules import CEK, PERINGATAN
+from transforms.findings import draft, empty_draft, fill
+
+KEUANGAN_VALUES = ("anggaran", "realisasi_triwulan", "realisasi_kumulatif", "realisasi_fisik")
+KINERJA_VALUES = ("satuan", "target_min", "target_max", "realisasi")
+
+_ROW = ["berkas", "lembar", "baris"]
+
+
+def _location() -> pl.Expr:
+    """-> "berkas X, lembar 'Y', baris N" of a row."""
+    lembar = pl.when(pl.col("lembar").is_not_null()).then(", lembar '" + pl.col("lembar") + "'")
+    return pl.concat_str(
+        [pl.col("berkas"), lembar.otherwise(pl.lit("")), pl.lit(", baris "), pl.col("baris")]
+    )
+
+
+def _with_others(rows: pl.DataFrame, key: list[str]) -> pl.DataFrame:
+    """Rows -> the same with `lokasi_lain`: where the other rows of the same key are."""
+    located = rows.with_columns(_lokasi=_location())
+    everywhere = located.group_by(key).agg(pl.col("_lokasi").alias("_semua"))
+    return (
+        located.join(everywhere, on=key, how="left", nulls_equal=True)
+        .with_columns(
+            lokasi_lain=pl.col("_semua")
+            .list.set_difference(pl.concat_list("_lokasi"))
+            .list.sort()
+            .list.join("; ")
+        )
+        .drop("_lokasi", "_semua")
+    )
+
+
+def _classify(rows: pl.DataFrame, key: list[str], values: tuple[str, ...]) -> pl.DataFrame:
+    """Rows of a submission -> the rows whose key repeats, with `cek` V006:berbeda or V006:sama.
+
+    Which identical copy is kept is decided in `_outcome`.
+    """
+    count = pl.len().over(key)
+    variants = pl.struct(list(values)).n_unique().over(key)
+    return _with_others(rows.filter(count > 1), key).with_columns(
+        cek=pl.when(variants > 1).then(pl.lit("V006:berbeda")).otherwise(pl.lit("V006:sama")),
+    )
+
+
+def check_keuangan(data: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Clean keuangan data rows of one submission -> (V006 drafts, rows held back with status)."""
+    keyed = data.with_columns(
+        kunci_rekening=pl.col("kode_rekening"),
+        kunci=pl.concat_str(
+            [
+                pl.lit("sub kegiatan "),
+                pl.col("kode_sub_kegiatan"),
+                pl.when(pl.col("kode_rekening").is_not_null())
+                .then(" kode rekening " + pl.col("kode_rekening"))
+                .otherwise(" belanja " + pl.col("jenis_belanja")),
+            ]
+        ),
+    )
+    by_rekening = keyed.filter(pl.col("kode_rekening").is_not_null())
+    by_jenis = keyed.filter(pl.col("kode_rekening").is_null())
+    repeats = [
+        _classify(by_rekening, ["kode_sub_kegiatan", "kode_rekening"], KEUANGAN_VALUES),
+        _classify(by_jenis, ["kode_sub_kegiatan", "jenis_belanja"], KEUANGAN_VALUES),
+        _mixed(keyed),
+    ]
+    return _outcome(pl.concat(repeats, how="diagonal_relaxed"))
+
+
+def _mixed(keyed: pl.DataFrame) -> pl.DataFrame:
+    """Rows -> those of a sub kegiatan + jenis sent both per kode rekening and per jenis belanja."""
+    key = ["kode_sub_kegiatan", "jenis_belanja"]
+    styles = pl.col("kode_rekening").is_null().n_unique().over(key)
+    mixed = keyed.filter(styles > 1).with_columns(
+        kunci="sub kegiatan " + pl.col("kode_sub_kegiatan") + " belanja " + pl.col("jenis_belanja"),
+        cek=pl.lit("V006:campur"),
+    )
+    return _with_others(mixed, key)
+
+
+def check_kinerja(data: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Clean kinerja data rows of one submission -> (V006 drafts, rows held back with status)."""
+    keyed = data.with_columns(
+        indikator_kunci=normalized_words(pl.col("indikator").fill_null("")),
+        kunci="indikator " + pl.col("kode") + " '" + pl.col("indikator").fill_null("") + "'",
+    )
+    return _outcome(_classify(keyed, ["kode", "indikator_kunci"], KINERJA_VALUES))
+
+
+def _outcome(repeats: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Repeated rows with their `cek` -> (drafts, held-back rows with status).
+
+    A row may repeat under two checks (identical copies of a mixed key): the error wins.
+    Of identical copies the first (by file, sheet, row) is kept and gets no finding.
+    """
+    if repeats.height == 0:
+        return empty_draft(), pl.DataFrame(
+            schema={
+                "berkas": pl.String,
+                "lembar": pl.String,
+                "baris": pl.Int32,
+                "status": pl.String,
+            }
+        )
+    ranked = repeats.with_columns(_kuat=(pl.col("cek") != "V006:sama").cast(pl.Int8)).sort(
+        [*_ROW, "_kuat"], descending=[False, False, False, True], nulls_last=False
+    )
+    one_per_row = ranked.unique(subset=_ROW, keep="first", maintain_order=True)
+    keep_first = pl.int_range(pl.len()).over(["cek", "kunci"]) == 0
+    one_per_row = one_per_row.filter(~((pl.col("cek") == "V006:sama") & keep_first))
+    drafts = [
+        draft(
+            part.with_columns(
+                aturan=pl.lit("V006"),
+                tingkat=pl.lit(PERINGATAN) if cek == "V006:sama" else pl.lit(None, pl.String),
+                kode=pl.coalesce([c for c in ("kode_sub_kegiatan", "kode") if c in part.columns]),
+                keterangan=fill(CEK[cek][1]),
+            )
+        )
+        for (cek,), part in one_per_row.group_by(["cek"], maintain_order=True)
+    ]
+    held = one_per_row.select(
+        *_ROW,
+        status=pl.when(pl.col("cek") == "V006:sama")
+        .then(pl.lit("ganda"))
+        .otherwise(pl.lit("karantina")),
+    )
+    return pl.concat(drafts), held

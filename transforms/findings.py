@@ -1,0 +1,207 @@
+"""Findings (temuan): one record per problem, in the contract's columns, with its message.
+
+Every stage returns its findings as a frame of `TEMUAN_DRAFT` columns; `finalize`
+fills the level from the rule catalogue, gives each finding an identity that survives a
+resubmission of the same file, and writes the steward's message in Bahasa Indonesia.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import polars as pl
+
+from schemas.rules import RULES
+from transforms.numbers import MONEY
+
+# The columns a stage fills; `keterangan` is the detail its message needs.
+TEMUAN_DRAFT: dict[str, pl.DataType] = {
+    "tahun": pl.Int32(),
+    "triwulan": pl.Int8(),
+    "kode_bidang": pl.String(),
+    "aturan": pl.String(),
+    "tingkat": pl.String(),
+    "berkas": pl.String(),
+    "lembar": pl.String(),
+    "baris": pl.Int32(),
+    "kolom": pl.String(),
+    "sel": pl.String(),
+    "kode": pl.String(),
+    "kode_rekening": pl.String(),
+    "jenis_belanja": pl.String(),
+    "nilai": pl.String(),
+    "nilai_diharapkan": pl.String(),
+    "selisih": MONEY,
+    "keterangan": pl.String(),
+}
+
+# The published columns (DATA-CONTRACT.md section 3) and ours after them.
+TEMUAN: dict[str, pl.DataType] = {
+    "run_id": pl.String(),
+    "tahun": pl.Int32(),
+    "triwulan": pl.Int8(),
+    "kode_bidang": pl.String(),
+    "aturan": pl.String(),
+    "tingkat": pl.String(),
+    "berkas": pl.String(),
+    "lembar": pl.String(),
+    "baris": pl.Int32(),
+    "kolom": pl.String(),
+    "kode": pl.String(),
+    "jenis_belanja": pl.String(),
+    "nilai": pl.String(),
+    "nilai_diharapkan": pl.String(),
+    "selisih": MONEY,
+    "pesan": pl.String(),
+    "temuan_id": pl.String(),
+    "sel": pl.String(),
+    "kode_rekening": pl.String(),
+}
+
+
+def draft(frame: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+    """Frame with some draft columns -> a frame of exactly `TEMUAN_DRAFT` (missing ones null)."""
+    lazy = frame.lazy()
+    names = lazy.collect_schema().names()
+    return lazy.select(
+        [
+            (pl.col(c) if c in names else pl.lit(None)).cast(dtype).alias(c)
+            for c, dtype in TEMUAN_DRAFT.items()
+        ]
+    ).collect()
+
+
+def empty_draft() -> pl.DataFrame:
+    """-> an empty draft frame."""
+    return pl.DataFrame(schema=TEMUAN_DRAFT)
+
+
+def empty_temuan() -> pl.DataFrame:
+    """-> an empty published findings frame."""
+    return pl.DataFrame(schema=TEMUAN)
+
+
+def rupiah(value: pl.Expr) -> pl.Expr:
+    """Decimal expression -> Indonesian text: 1234567.50 -> "1.234.567,50" (no ",00" if whole)."""
+    text = value.cast(MONEY).cast(pl.String)
+    sign = pl.when(text.str.starts_with("-")).then(pl.lit("-")).otherwise(pl.lit(""))
+    unsigned = text.str.strip_prefix("-")
+    whole = unsigned.str.extract(r"^(\d+)", 1)
+    cents = unsigned.str.extract(r"\.(\d+)$", 1)
+    grouped = (
+        whole.str.reverse().str.replace_all(r"(\d{3})", "$1.").str.reverse().str.strip_prefix(".")
+    )
+    cents_part = pl.when(cents.is_null() | (cents == "00")).then(pl.lit("")).otherwise("," + cents)
+    return pl.concat_str([sign, grouped, cents_part])
+
+
+def _location() -> pl.Expr:
+    """-> "Berkas X, lembar 'Y', baris N, kolom Z (sel F12)" built from what a finding knows."""
+    parts = [
+        pl.when(pl.col("berkas").is_not_null()).then(pl.lit("Berkas ") + pl.col("berkas")),
+        pl.when(pl.col("lembar").is_not_null()).then(pl.lit("lembar '") + pl.col("lembar") + "'"),
+        pl.when(pl.col("baris").is_not_null()).then(
+            pl.lit("baris ") + pl.col("baris").cast(pl.String)
+        ),
+        pl.when(pl.col("kolom").is_not_null()).then(pl.lit("kolom '") + pl.col("kolom") + "'"),
+        pl.when(pl.col("sel").is_not_null()).then(pl.lit("sel ") + pl.col("sel")),
+    ]
+    return pl.concat_list(parts).list.drop_nulls().list.join(", ")
+
+
+def placeholders(text: str) -> list[str]:
+    """Template -> the names of its {placeholders}, in order."""
+    return re.findall(r"\{(\w+)\}", text)
+
+
+def fill(text: str) -> pl.Expr:
+    """Catalogue template with {column} placeholders -> string expression (null fields read '')."""
+    pieces: list[pl.Expr | str] = []
+    rest = text
+    while "{" in rest:
+        before, _, after = rest.partition("{")
+        name, _, rest = after.partition("}")
+        pieces.append(before)
+        column = pl.col(name)
+        if name == "selisih":
+            column = rupiah(column)
+        pieces.append(column.cast(pl.String).fill_null(""))
+    pieces.append(rest)
+    return pl.concat_str([p if isinstance(p, pl.Expr) else pl.lit(p) for p in pieces])
+
+
+def _message() -> pl.Expr:
+    """-> the steward's message: where, what is wrong, how to fix it."""
+    what = pl.lit(None, dtype=pl.String)
+    for kode, rule in RULES.items():
+        what = (
+            pl.when(pl.col("aturan") == kode)
+            .then(fill(rule.pesan) + ". " + pl.lit(rule.saran))
+            .otherwise(what)
+        )
+    where = _location()
+    return (
+        pl.when(where != "")
+        .then(where + pl.lit(": ") + what)
+        .otherwise(what.str.slice(0, 1).str.to_uppercase() + what.str.slice(1))
+    )
+
+
+def _identity() -> pl.Expr:
+    """-> a finding id from what it is about, not where the file put it.
+
+    A corrected resubmission moves rows and renames files; the same problem on the same
+    sub kegiatan and column keeps its id, so a steward can follow it across runs.
+    """
+    about_row = pl.coalesce(
+        pl.col("kode"), pl.col("berkas") + "#" + pl.col("baris").cast(pl.String)
+    )
+    key = pl.concat_str(
+        [
+            pl.col("aturan"),
+            pl.col("tahun").cast(pl.String),
+            pl.col("triwulan").cast(pl.String),
+            pl.col("kode_bidang"),
+            about_row,
+            pl.col("kode_rekening"),
+            pl.col("jenis_belanja"),
+            pl.col("kolom"),
+            pl.when(pl.col("kode").is_null() & pl.col("baris").is_null()).then(
+                pl.col("keterangan")
+            ),
+        ],
+        separator="|",
+        ignore_nulls=True,
+    )
+    return key.map_batches(_sha256_prefix, return_dtype=pl.String)
+
+
+def _sha256_prefix(keys: pl.Series) -> pl.Series:
+    """Series of keys -> the first 16 hex digits of each key's sha256.
+
+    sha256 rather than polars' own hash, which may change between polars versions.
+    """
+    return pl.Series(
+        [hashlib.sha256(k.encode()).hexdigest()[:16] for k in keys.to_list()], dtype=pl.String
+    )
+
+
+def finalize(drafts: pl.DataFrame, run_id: str) -> pl.DataFrame:
+    """Draft findings -> published `TEMUAN` frame: level, id, message; sorted for reading."""
+    unknown = set(drafts.get_column("aturan").unique().to_list()) - set(RULES)
+    if unknown:
+        raise ValueError(f"findings name unknown rules: {sorted(unknown)}")
+    tingkat = {k: r.tingkat for k, r in RULES.items()}
+    out = drafts.with_columns(
+        run_id=pl.lit(run_id),
+        tingkat=pl.coalesce(
+            pl.col("tingkat"), pl.col("aturan").replace_strict(tingkat, return_dtype=pl.String)
+        ),
+        pesan=_message(),
+        temuan_id=_identity(),
+    )
+    return out.select([pl.col(c).cast(t) for c, t in TEMUAN.items()]).sort(
+        ["tahun", "triwulan", "kode_bidang", "berkas", "lembar", "baris", "aturan", "kolom"],
+        nulls_last=False,
+    )

@@ -1,0 +1,247 @@
+"""One bidang's submission for one quarter: every sheet recognised, staged, validated.
+
+Every non-blank row below a header ends with a `status`:
+- `diterima`: a clean data row, on its way to the curated facts;
+- `karantina`: a data row with an error finding, held back with its content;
+- `ganda`: an identical copy of another row (V006 peringatan), counted once;
+- `rollup`, `total`, `nomor_kolom`, `keterangan`: not data, counted apart.
+Rows of a sheet that is not recognised at all are kept as `tak_dikenal` beside a V001.
+So rows read = diterima + karantina + ganda + the non-data kinds, for every file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import polars as pl
+
+from schemas.headers import KEUANGAN, KINERJA, KOLOM, LABEL
+from schemas.masukan import KeuanganBaris, KinerjaBaris
+from schemas.rules import CEK, ERROR, RULES
+from transforms import duplicates
+from transforms.findings import draft, empty_draft, fill
+from transforms.keuangan import stage_keuangan
+from transforms.kinerja import stage_kinerja
+from transforms.rollups import check_rollups
+from transforms.sheets import (
+    HEADER_SCAN_ROWS,
+    HasilBaca,
+    Header,
+    Lembar,
+    column_letter,
+    grid_columns,
+    locate_header,
+)
+from transforms.validate import failure_cases, to_findings
+
+STATUS_DATA = ("diterima", "karantina", "ganda")
+# Rules whose finding on a data row holds that row back (V006 decides on its own).
+_ROW_ERRORS = [
+    k for k, r in RULES.items() if r.tingkat == ERROR and k.startswith("V") and k != "V006"
+]
+_ROW = ["berkas", "lembar", "baris"]
+
+
+@dataclass(frozen=True)
+class Kiriman:
+    """A submission, ingested: staged rows of each table kind, unrecognised rows, findings."""
+
+    keuangan: pl.DataFrame
+    kinerja: pl.DataFrame
+    tak_dikenal: pl.DataFrame
+    temuan: pl.DataFrame
+
+
+def note(cek: str, **values: object) -> pl.DataFrame:
+    """A check name of schemas.rules.CEK + the finding's fields -> one draft finding."""
+    aturan, template = CEK[cek]
+    row = pl.DataFrame([{k: v for k, v in values.items()}]) if values else pl.DataFrame({"_": [0]})
+    return draft(row.with_columns(aturan=pl.lit(aturan), keterangan=fill(template)))
+
+
+def _unrecognised_rows(lembar: Lembar, context: dict) -> pl.DataFrame:
+    """A sheet no header was found in -> its rows, each cell keyed by its column letter."""
+    cells = grid_columns(lembar.grid)
+    isi = pl.struct(
+        [pl.col(c).alias(column_letter(int(c[1:]))) for c in cells]
+    ).struct.json_encode()
+    return lembar.grid.select(
+        pl.col("baris"),
+        isi=isi if cells else pl.lit("{}"),
+    ).with_columns(
+        berkas=pl.lit(lembar.berkas),
+        lembar=pl.lit(lembar.lembar, dtype=pl.String),
+        **{k: pl.lit(v) for k, v in context.items()},
+    )
+
+
+def _header_problems(lembar: Lembar, header: Header, context: dict) -> pl.DataFrame:
+    """A located header -> V001 drafts for missing required or repeated columns."""
+    where = {"berkas": lembar.berkas, "lembar": lembar.lembar, "baris": header.baris, **context}
+    found = []
+    if header.kurang:
+        missing = ", ".join(
+            " atau ".join(LABEL.get(n, n) for n in group.split(" atau ")) for group in header.kurang
+        )
+        found.append(
+            note("V001:kolom_kurang", jenis_tabel=header.jenis, kolom_kurang=missing, **where)
+        )
+    if header.ganda:
+        twice = ", ".join(LABEL.get(n, n) for n in header.ganda)
+        found.append(note("V001:kolom_ganda", kolom_ganda=twice, baris_judul=header.baris, **where))
+    return pl.concat(found) if found else empty_draft()
+
+
+def _validate_sheet(staged: pl.DataFrame, header: Header, context: dict) -> pl.DataFrame:
+    """Staged rows of one sheet -> drafts of the pandera checks on its data rows (+ V008)."""
+    model = KeuanganBaris if header.jenis == KEUANGAN else KinerjaBaris
+    data = staged.filter(pl.col("jenis_baris") == "data")
+    cases = failure_cases(data, model)
+    drafts = [
+        to_findings(
+            data,
+            cases,
+            model.__name__,
+            grid_kolom=header.kolom,
+            judul=header.judul,
+            context=context,
+        )
+    ]
+    if header.jenis == KEUANGAN:
+        rollup = check_rollups(staged, grid_kolom=header.kolom, judul=header.judul)
+        drafts.append(rollup.with_columns(**{k: pl.lit(v) for k, v in context.items()}))
+    return pl.concat(drafts, how="vertical_relaxed")
+
+
+def _with_status(staged: pl.DataFrame, errors: pl.DataFrame, held: pl.DataFrame) -> pl.DataFrame:
+    """Staged rows + rows with error findings + rows V006 held back -> rows with `status`."""
+    flagged = errors.select(_ROW).unique().with_columns(_salah=pl.lit(True))
+    out = staged.join(flagged, on=_ROW, how="left", nulls_equal=True).join(
+        held.rename({"status": "_tahan"}), on=_ROW, how="left", nulls_equal=True
+    )
+    return out.with_columns(
+        status=pl.when(pl.col("jenis_baris") != "data")
+        .then(pl.col("jenis_baris"))
+        .when(pl.col("_salah").fill_null(False))
+        .then(pl.lit("karantina"))
+        .when(pl.col("_tahan").is_not_null())
+        .then(pl.col("_tahan"))
+        .otherwise(pl.lit("diterima"))
+    ).drop("_salah", "_tahan")
+
+
+TAK_DIKENAL: dict[str, pl.DataType] = {
+    "baris": pl.Int32(),
+    "isi": pl.String(),
+    "berkas": pl.String(),
+    "lembar": pl.String(),
+    "tahun": pl.Int32(),
+    "triwulan": pl.Int8(),
+    "kode_bidang": pl.String(),
+}
+
+
+def empty_staged(jenis: str) -> pl.DataFrame:
+    """Table kind -> a staged frame with no rows but every column (and `status`)."""
+    kolom = KOLOM[jenis]
+    grid = pl.DataFrame(
+        {"baris": [1], **{f"c{i}": [k.ejaan[0]] for i, k in enumerate(kolom, start=1)}},
+        schema={"baris": pl.Int32, **{f"c{i}": pl.String for i in range(1, len(kolom) + 1)}},
+    )
+    header = locate_header(grid)
+    stage = stage_keuangan if jenis == KEUANGAN else stage_kinerja
+    staged = stage(Lembar("", None, grid), header, tahun=0, triwulan=0, kode_bidang="")
+    return staged.with_columns(status=pl.lit("", pl.String)).clear()
+
+
+def _combine(frames: list[pl.DataFrame], jenis: str) -> pl.DataFrame:
+    """Staged frames of several sheets -> one frame (empty, with every column, when none)."""
+    return (
+        pl.concat(frames, how="diagonal_relaxed") if frames else empty_staged(jenis).drop("status")
+    )
+
+
+def empty_kiriman(temuan: pl.DataFrame | None = None) -> Kiriman:
+    """-> a submission with no rows (and the given findings)."""
+    return Kiriman(
+        keuangan=empty_staged(KEUANGAN),
+        kinerja=empty_staged(KINERJA),
+        tak_dikenal=pl.DataFrame(schema=TAK_DIKENAL),
+        temuan=empty_draft() if temuan is None else temuan,
+    )
+
+
+def ingest(
+    files: Iterable[HasilBaca], *, tahun: int, triwulan: int | None, kode_bidang: str | None
+) -> Kiriman:
+    """Read results of one submission's files -> the ingested submission."""
+    context = {"tahun": tahun, "triwulan": triwulan, "kode_bidang": kode_bidang}
+    staged: dict[str, list[pl.DataFrame]] = {"keuangan": [], "kinerja": []}
+    unknown: list[pl.DataFrame] = []
+    drafts: list[pl.DataFrame] = []
+    for hasil in files:
+        if hasil.masalah is not None:
+            drafts.append(note("V001:rusak", berkas=hasil.berkas, sebab=hasil.masalah, **context))
+            continue
+        sheets = [s for s in hasil.lembar if s.grid.height > 0]
+        if not sheets:
+            drafts.append(note("V001:kosong", berkas=hasil.berkas, **context))
+            continue
+        for lembar in sheets:
+            header = locate_header(lembar.grid)
+            if header is None:
+                if not lembar.tersembunyi:
+                    drafts.append(
+                        note(
+                            "V001:tak_dikenal",
+                            berkas=lembar.berkas,
+                            lembar=lembar.lembar,
+                            batas=HEADER_SCAN_ROWS,
+                            **context,
+                        )
+                    )
+                    unknown.append(_unrecognised_rows(lembar, context))
+                continue
+            problems = _header_problems(lembar, header, context)
+            if problems.height:
+                drafts.append(problems)
+                unknown.append(_unrecognised_rows(lembar, context))
+                continue
+            stage = stage_keuangan if header.jenis == KEUANGAN else stage_kinerja
+            rows = stage(lembar, header, **context)
+            drafts.append(_validate_sheet(rows, header, context))
+            staged[header.jenis].append(rows)
+    return _finish(staged, unknown, drafts, context)
+
+
+def _finish(
+    staged: dict[str, list[pl.DataFrame]],
+    unknown: list[pl.DataFrame],
+    drafts: list[pl.DataFrame],
+    context: dict,
+) -> Kiriman:
+    """Per-sheet results -> the submission: V006 across its files, then every row's status."""
+    found = pl.concat(drafts, how="vertical_relaxed") if drafts else empty_draft()
+    errors = found.filter(pl.col("baris").is_not_null() & pl.col("aturan").is_in(_ROW_ERRORS))
+    tables = {}
+    checks = {KEUANGAN: duplicates.check_keuangan, KINERJA: duplicates.check_kinerja}
+    for jenis, check in checks.items():
+        rows = _combine(staged[jenis], jenis)
+        clean = rows.filter(pl.col("jenis_baris") == "data").join(
+            errors.select(_ROW).unique(), on=_ROW, how="anti", nulls_equal=True
+        )
+        repeat_drafts, held = check(clean)
+        repeat_drafts = repeat_drafts.with_columns(**{k: pl.lit(v) for k, v in context.items()})
+        found = pl.concat([found, repeat_drafts], how="vertical_relaxed")
+        tables[jenis] = _with_status(rows, errors, held)
+    return Kiriman(
+        keuangan=tables["keuangan"],
+        kinerja=tables["kinerja"],
+        tak_dikenal=pl.concat(unknown, how="vertical_relaxed").select(
+            [pl.col(c).cast(t) for c, t in TAK_DIKENAL.items()]
+        )
+        if unknown
+        else pl.DataFrame(schema=TAK_DIKENAL),
+        temuan=found,
+    )

@@ -1,0 +1,80 @@
+"""Kinerja (indicator) tables: from a sheet's body rows to typed rows.
+
+Row kinds: `data` (a row naming an indicator), `nomor_kolom` (1, 2, 3, ... under the
+header) and `keterangan` (captions such as a sasaran title, with no indicator and no
+figures). Targets are a number or a range ("70-80", "70 s.d. 80").
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from schemas.headers import KINERJA_KOLOM
+from transforms.numbers import parse_measure
+from transforms.sheets import Header, Lembar, body, is_numbering_row, overflow, row_content
+
+FIELDS = tuple(k.nama for k in KINERJA_KOLOM)
+
+_RANGE = r"^(\S+?)\s*(?:-|\u2013|\u2014|s\.?\s?d\.?|s/d|sampai)\s*(\S+)$"
+
+
+def parse_target(text: pl.Expr) -> pl.Expr:
+    """Target cell -> struct {target_min, target_max}; a single number gives min = max."""
+    stripped = text.str.strip_chars()
+    bounds = stripped.str.extract_groups(_RANGE)
+    low = parse_measure(bounds.struct.field("1"))
+    high = parse_measure(bounds.struct.field("2"))
+    single = parse_measure(stripped)
+    is_range = low.is_not_null() & high.is_not_null()
+    return pl.struct(
+        target_min=pl.when(is_range).then(low).otherwise(single),
+        target_max=pl.when(is_range).then(high).otherwise(single),
+    )
+
+
+def stage_kinerja(
+    lembar: Lembar,
+    header: Header,
+    *,
+    tahun: int,
+    triwulan: int | None,
+    kode_bidang: str | None,
+) -> pl.DataFrame:
+    """Kinerja sheet + its header -> one staged row per non-blank body row."""
+    cells = body(lembar.grid, header)
+    numbering = cells.height > 0 and is_numbering_row(list(cells.drop("baris").row(0)))
+    rows = cells.select(
+        pl.col("baris").cast(pl.Int32),
+        *[
+            (pl.col(header.kolom[f]) if f in header.kolom else pl.lit(None, pl.String))
+            .str.strip_chars()
+            .alias(f"{f}_teks")
+            for f in FIELDS
+        ],
+        isi=row_content(header),
+        kolom_berlebih=overflow(lembar, header),
+    )
+    has_figures = pl.col("target_teks").is_not_null() | pl.col("realisasi_teks").is_not_null()
+    kind = (
+        pl.when((pl.int_range(pl.len()) == 0) & pl.lit(numbering))
+        .then(pl.lit("nomor_kolom"))
+        .when(pl.col("indikator_teks").is_not_null())
+        .then(pl.lit("data"))
+        .when(pl.col("kode_teks").is_not_null() & has_figures)
+        .then(pl.lit("data"))
+        .otherwise(pl.lit("keterangan"))
+    )
+    return rows.with_columns(
+        jenis_baris=kind,
+        kode=pl.col("kode_teks"),
+        indikator=pl.col("indikator_teks"),
+        satuan=pl.col("satuan_teks"),
+        target=pl.col("target_teks"),
+        realisasi=parse_measure(pl.col("realisasi_teks"), percent=True),
+        keterangan=pl.col("keterangan_teks"),
+        tahun=pl.lit(tahun, dtype=pl.Int32),
+        triwulan=pl.lit(triwulan, dtype=pl.Int8),
+        kode_bidang=pl.lit(kode_bidang, dtype=pl.String),
+        berkas=pl.lit(lembar.berkas),
+        lembar=pl.lit(lembar.lembar, dtype=pl.String),
+    ).with_columns(parse_target(pl.col("target_teks")).struct.unnest())

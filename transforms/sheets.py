@@ -1,0 +1,153 @@
+"""A sheet as read: a grid of text cells, and where its header row is.
+
+Readers (flows/readers.py) turn every CSV and every worksheet into a `Lembar`: text
+cells in columns c1..cN (spreadsheet columns A..), blank rows dropped, and the row
+number a spreadsheet user sees kept in `baris`. Numeric cells arrive as canonical
+Indonesian text (see numbers.format_cell_number), so one parser serves every format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from schemas.headers import KOLOM, PENGENAL, SALAH_SATU, aliases, normalize_header
+
+HEADER_SCAN_ROWS = 30
+
+
+@dataclass(frozen=True)
+class Lembar:
+    """One CSV file or one worksheet: where it came from and its cells."""
+
+    berkas: str
+    lembar: str | None
+    grid: pl.DataFrame
+    tersembunyi: bool = False
+
+
+@dataclass(frozen=True)
+class HasilBaca:
+    """What reading one file gave: its sheets, or why it could not be read."""
+
+    berkas: str
+    lembar: tuple[Lembar, ...] = ()
+    masalah: str | None = None
+
+
+@dataclass(frozen=True)
+class Header:
+    """Where a table's header row is and which grid column holds which contract column."""
+
+    jenis: str
+    posisi: int
+    baris: int
+    kolom: dict[str, str]
+    judul: dict[str, str]
+    kurang: tuple[str, ...] = ()
+    ganda: tuple[str, ...] = ()
+    semua_judul: dict[str, str] = field(default_factory=dict)
+    lebar: int = 0
+
+
+def column_letter(index: int) -> str:
+    """1-based column number -> spreadsheet letters (1 -> A, 27 -> AA)."""
+    letters = ""
+    while index > 0:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def grid_columns(grid: pl.DataFrame) -> list[str]:
+    """Grid -> its cell columns c1..cN in order."""
+    return [c for c in grid.columns if c != "baris"]
+
+
+def _match_row(cells: dict[str, str], jenis: str) -> tuple[dict[str, str], tuple[str, ...]]:
+    """Header candidate cells -> ({column name: grid column}, names matched more than once)."""
+    spellings = aliases(jenis)
+    found: dict[str, str] = {}
+    twice: list[str] = []
+    for grid_col, text in cells.items():
+        name = spellings.get(normalize_header(text))
+        if name is None:
+            continue
+        if name in found:
+            twice.append(name)
+        else:
+            found[name] = grid_col
+    return found, tuple(dict.fromkeys(twice))
+
+
+def _missing(found: dict[str, str], jenis: str) -> tuple[str, ...]:
+    """Matched columns -> the required columns of that table kind that are absent."""
+    required = [k.nama for k in KOLOM[jenis] if k.wajib and k.nama not in found]
+    for group in SALAH_SATU[jenis]:
+        if not any(name in found for name in group):
+            required.append(" atau ".join(group))
+    return tuple(required)
+
+
+def locate_header(grid: pl.DataFrame, scan: int = HEADER_SCAN_ROWS) -> Header | None:
+    """Grid -> the first row among the top `scan` that names a keuangan or kinerja table, or None.
+
+    Kinerja is tried first: its header also has a "Kode" and a "Realisasi" column, but
+    only it has an indicator column.
+    """
+    columns = grid_columns(grid)
+    for posisi, row in enumerate(grid.head(scan).iter_rows(named=True)):
+        cells = {c: row[c] for c in columns if row[c] is not None}
+        for jenis in ("kinerja", "keuangan"):
+            found, twice = _match_row(cells, jenis)
+            if all(name in found for name in PENGENAL[jenis]):
+                return Header(
+                    jenis=jenis,
+                    posisi=posisi,
+                    baris=row["baris"],
+                    kolom=found,
+                    judul={name: cells[c] for name, c in found.items()},
+                    kurang=_missing(found, jenis),
+                    ganda=twice,
+                    semua_judul={c: cells.get(c) or column_letter(int(c[1:])) for c in columns},
+                    lebar=max(int(c[1:]) for c in cells),
+                )
+    return None
+
+
+def body(grid: pl.DataFrame, header: Header) -> pl.DataFrame:
+    """Grid -> the rows below its header row."""
+    return grid.slice(header.posisi + 1)
+
+
+def row_content(header: Header) -> pl.Expr:
+    """-> JSON of a row's cells keyed by their header text: the quarantined row, as sent."""
+    seen: set[str] = set()
+    fields = []
+    for grid_col, title in header.semua_judul.items():
+        key = title if title not in seen else f"{title} ({column_letter(int(grid_col[1:]))})"
+        seen.add(key)
+        fields.append(pl.col(grid_col).alias(key))
+    return pl.struct(fields).struct.json_encode()
+
+
+def overflow(lembar: Lembar, header: Header) -> pl.Expr:
+    """-> True for a CSV row with cells right of its header's last column (a broken line).
+
+    An unquoted "1.234,50" in a comma-separated file splits one amount into two cells
+    and shifts every cell after it; such a row cannot be read with confidence. In a
+    workbook, cells right of the table are notes, not a broken line.
+    """
+    if lembar.lembar is not None:
+        return pl.lit(False)
+    beyond = [c for c in grid_columns(lembar.grid) if int(c[1:]) > header.lebar]
+    if not beyond:
+        return pl.lit(False)
+    return pl.any_horizontal([pl.col(c).is_not_null() for c in beyond])
+
+
+def is_numbering_row(values: list[str | None]) -> bool:
+    """Row cells -> True when they read 1, 2, 3, ... (the column numbers printed under a header)."""
+    present = [v for v in values if v is not None]
+    return len(present) >= 3 and present == [str(i) for i in range(1, len(present) + 1)]
