@@ -1,0 +1,172 @@
+"""A year's consolidation up to a quarter, from ingested submissions to the curated tables.
+
+Pure: the flow hands in what it read (reference tables, each bidang's ingested
+submission, findings about misplaced files) and gets back every curated table and the
+row accounting of every file. Nothing here touches the disk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from transforms import dpa as dpa_stage
+from transforms.capaian import capaian_table
+from transforms.findings import draft, empty_draft, finalize
+from transforms.ingest import Kiriman, empty_kiriman
+from transforms.reconcile import ROW, check_rows, reconcile
+from transforms.referensi import Referensi
+
+KARANTINA: dict[str, pl.DataType] = {
+    "run_id": pl.String(),
+    "tahun": pl.Int32(),
+    "triwulan": pl.Int8(),
+    "kode_bidang": pl.String(),
+    "berkas": pl.String(),
+    "lembar": pl.String(),
+    "baris": pl.Int32(),
+    "tabel": pl.String(),
+    "status": pl.String(),
+    "aturan": pl.String(),
+    "isi": pl.String(),
+}
+
+
+@dataclass(frozen=True)
+class Konsolidasi:
+    """Everything a run publishes, plus the accounting of rows per file."""
+
+    dpa: pl.DataFrame
+    realisasi_anggaran: pl.DataFrame
+    capaian_kinerja: pl.DataFrame
+    temuan: pl.DataFrame
+    karantina: pl.DataFrame
+    hitungan: pl.DataFrame
+
+    def tables(self) -> dict[str, pl.DataFrame]:
+        """-> the curated tables by name."""
+        return {
+            "dpa": self.dpa,
+            "realisasi_anggaran": self.realisasi_anggaran,
+            "capaian_kinerja": self.capaian_kinerja,
+            "temuan": self.temuan,
+            "karantina": self.karantina,
+        }
+
+
+def missing_submissions(
+    bidang: pl.DataFrame, sent: set[tuple[int, str]], tahun: int, triwulan: int
+) -> pl.DataFrame:
+    """bidang.csv + (triwulan, kode_bidang) pairs with at least one file -> R006 drafts."""
+    owners = sorted(set(bidang.get_column("kode_bidang").to_list()))
+    missing = [
+        {"aturan": "R006", "tahun": tahun, "triwulan": q, "kode_bidang": kode}
+        for q in range(1, triwulan + 1)
+        for kode in owners
+        if (q, kode) not in sent
+    ]
+    return draft(pl.DataFrame(missing)) if missing else empty_draft()
+
+
+def _held_rows(staged: pl.DataFrame, tabel: str, extra: pl.DataFrame) -> pl.DataFrame:
+    """Staged rows + rows held back later (R rules) -> every row with its final status."""
+    marked = staged.join(
+        extra.group_by(ROW).agg(pl.col("aturan").alias("_r")), on=ROW, how="left", nulls_equal=True
+    )
+    status = (
+        pl.when(pl.col("_r").is_not_null() & (pl.col("status") == "diterima"))
+        .then(pl.lit("karantina"))
+        .otherwise(pl.col("status"))
+    )
+    return marked.with_columns(status=status, tabel=pl.lit(tabel)).drop("_r")
+
+
+def _rules_per_row(temuan: pl.DataFrame) -> pl.DataFrame:
+    """Findings -> per row (file, sheet, row number) the codes of its findings."""
+    return (
+        temuan.filter(pl.col("baris").is_not_null())
+        .group_by(ROW)
+        .agg(pl.col("aturan").unique().sort().str.join(",").alias("aturan"))
+    )
+
+
+def _karantina(rows: pl.DataFrame, temuan: pl.DataFrame, run_id: str) -> pl.DataFrame:
+    """All staged rows with final status -> the rows kept out of the facts, as sent."""
+    held = rows.filter(pl.col("status").is_in(["karantina", "ganda", "tak_dikenal"]))
+    out = held.join(_rules_per_row(temuan), on=ROW, how="left", nulls_equal=True)
+    out = out.with_columns(run_id=pl.lit(run_id))
+    return out.select([pl.col(c).cast(t) for c, t in KARANTINA.items()]).sort(
+        "triwulan", "kode_bidang", "berkas", "lembar", "baris", nulls_last=False
+    )
+
+
+def counts(rows: pl.DataFrame) -> pl.DataFrame:
+    """Rows with final status -> per file: rows read and rows per status (the conservation)."""
+    return rows.group_by("berkas", "status").agg(baris=pl.len()).sort("berkas", "status")
+
+
+def consolidate(
+    referensi: dict[str, Referensi],
+    kiriman: list[Kiriman],
+    *,
+    tahun: int,
+    triwulan: int,
+    run_id: str,
+    sent: set[tuple[int, str]],
+    other_drafts: pl.DataFrame | None = None,
+) -> Konsolidasi:
+    """Validated references + ingested submissions -> every curated table of the year.
+
+    `sent` names the (triwulan, kode_bidang) that sent at least one file (R006).
+    """
+    bidang = referensi["bidang"].baris
+    dpa_rows = referensi["dpa"].baris.filter(pl.col("tahun") == tahun)
+    dpa, dpa_drafts, _ = dpa_stage.prepare(dpa_rows, referensi["hierarki"].baris, bidang)
+    in_force = dpa_stage.versions_in_force(dpa, tahun, triwulan)
+
+    kiriman = kiriman or [empty_kiriman()]
+    keuangan = pl.concat([k.keuangan for k in kiriman], how="diagonal_relaxed")
+    kinerja = pl.concat([k.kinerja for k in kiriman], how="diagonal_relaxed")
+    accepted = keuangan.filter(pl.col("status") == "diterima")
+    row_drafts, row_held = check_rows(accepted, dpa, in_force, bidang)
+    clean = accepted.join(row_held.select(ROW), on=ROW, how="anti", nulls_equal=True)
+    realisasi, line_drafts, line_held = reconcile(clean, dpa, in_force, tahun, triwulan)
+    capaian, r009 = capaian_table(
+        kinerja.filter(pl.col("status") == "diterima"),
+        referensi["indikator"].baris,
+        tahun,
+        triwulan,
+    )
+
+    drafts = [
+        *(r.temuan for r in referensi.values()),
+        dpa_drafts,
+        *(k.temuan for k in kiriman),
+        row_drafts,
+        line_drafts,
+        r009,
+        missing_submissions(bidang, sent, tahun, triwulan),
+    ]
+    if other_drafts is not None:
+        drafts.append(other_drafts)
+    all_drafts = pl.concat(drafts, how="vertical_relaxed")
+    temuan = finalize(all_drafts.with_columns(pl.col("tahun").fill_null(tahun)), run_id)
+    later = pl.concat([row_held, line_held], how="vertical_relaxed")
+    unknown = pl.concat([k.tak_dikenal for k in kiriman], how="vertical_relaxed")
+    rows = pl.concat(
+        [
+            _held_rows(keuangan, "keuangan", later),
+            _held_rows(kinerja, "kinerja", later),
+            unknown.with_columns(status=pl.lit("tak_dikenal"), tabel=pl.lit("tak_dikenal")),
+        ],
+        how="diagonal_relaxed",
+    )
+    return Konsolidasi(
+        dpa=dpa,
+        realisasi_anggaran=realisasi,
+        capaian_kinerja=capaian,
+        temuan=temuan,
+        karantina=_karantina(rows, temuan, run_id),
+        hitungan=counts(rows),
+    )
