@@ -34,21 +34,21 @@ class KeuanganBaris(pa.DataFrameModel):
     """A keuangan data row: one sub kegiatan line per kode rekening or per jenis belanja."""
 
     berkas: str
-    lembar: str | None = pa.Field(nullable=True)
+    lembar: str = pa.Field(nullable=True)
     baris: pl.Int32
     kode_sub_kegiatan: str = pa.Field(nullable=False)
-    kode_rekening: str | None = pa.Field(nullable=True)
-    jenis_belanja_teks: str | None = pa.Field(nullable=True)
-    jenis_belanja: str | None = pa.Field(nullable=True, isin=["operasi", "modal"])
-    anggaran_teks: str | None = pa.Field(nullable=True)
-    anggaran: Money | None = pa.Field(nullable=True)
-    realisasi_triwulan_teks: str | None = pa.Field(nullable=True)
-    realisasi_triwulan: Money | None = pa.Field(nullable=True)
-    realisasi_kumulatif_teks: str | None = pa.Field(nullable=True)
-    realisasi_kumulatif: Money | None = pa.Field(nullable=True)
-    realisasi_fisik_teks: str | None = pa.Field(nullable=True)
-    realisasi_fisik: Measure | None = pa.Field(nullable=True)
-    kolom_berlebih: bool | None = pa.Field(nullable=True)
+    kode_rekening: str = pa.Field(nullable=True)
+    jenis_belanja_teks: str = pa.Field(nullable=True)
+    jenis_belanja: str = pa.Field(nullable=True, isin=["operasi", "modal"])
+    anggaran_teks: str = pa.Field(nullable=True)
+    anggaran: Money = pa.Field(nullable=True)
+    realisasi_triwulan_teks: str = pa.Field(nullable=True)
+    realisasi_triwulan: Money = pa.Field(nullable=True)
+    realisasi_kumulatif_teks: str = pa.Field(nullable=True)
+    realisasi_kumulatif: Money = pa.Field(nullable=True)
+    realisasi_fisik_teks: str = pa.Field(nullable=True)
+    realisasi_fisik: Measure = pa.Field(nullable=True)
+    kolom_berlebih: bool = pa.Field(nullable=True)
 
     class Config:
         strict = False
@@ -106,16 +106,16 @@ class KinerjaBaris(pa.DataFrameModel):
     """A kinerja data row: one indicator's target and cumulative realisation."""
 
     berkas: str
-    lembar: str | None = pa.Field(nullable=True)
+    lembar: str = pa.Field(nullable=True)
     baris: pl.Int32
     kode: str = pa.Field(nullable=False)
-    indikator: str | None = pa.Field(nullable=True)
-    target_teks: str | None = pa.Field(nullable=True)
-    target_min: Measure | None = pa.Field(nullable=True)
-    target_max: Measure | None = pa.Field(nullable=True)
-    realisasi_teks: str | None = pa.Field(nullable=True)
-    realisasi: Measure | None = pa.Field(nullable=True)
-    kolom_berlebih: bool | None = pa.Field(nullable=True)
+    indikator: str = pa.Field(nullable=True)
+    target_teks: str = pa.Field(nullable=True)
+    target_min: Measure = pa.Field(nullable=True)
+    target_max: Measure = pa.Field(nullable=True)
+    realisasi_teks: str = pa.Field(nullable=True)
+    realisasi: Measure = pa.Field(nullable=True)
+    kolom_berlebih: bool = pa.Field(nullable=True)
 
     class Config:
         strict = False

@@ -99,7 +99,7 @@ class _Baris(pa.DataFrameModel):
     """Columns every staged reference row has."""
 
     berkas: str
-    lembar: str | None = pa.Field(nullable=True)
+    lembar: str = pa.Field(nullable=True)
     baris: pl.Int32
 
     class Config:
@@ -111,14 +111,14 @@ class DpaBaris(_Baris):
     """A DPA line (sub kegiatan × jenis belanja) or roll-up row, of one version."""
 
     tahun_teks: str = pa.Field(nullable=True)
-    tahun: pl.Int32 | None = pa.Field(nullable=True)
+    tahun: pl.Int32 = pa.Field(nullable=True)
     versi_teks: str = pa.Field(nullable=True)
     tanggal_berlaku_teks: str = pa.Field(nullable=True)
-    tanggal_berlaku: pl.Date | None = pa.Field(nullable=True)
+    tanggal_berlaku: pl.Date = pa.Field(nullable=True)
     kode_sub_kegiatan: str = pa.Field(nullable=False)
-    jenis_belanja_teks: str | None = pa.Field(nullable=True)
+    jenis_belanja_teks: str = pa.Field(nullable=True)
     pagu_teks: str = pa.Field(nullable=True)
-    pagu: Money | None = pa.Field(nullable=True)
+    pagu: Money = pa.Field(nullable=True)
 
     @pa.check("tahun_teks", name="V003:tahun")
     def _tahun(cls, data: pa.PolarsData) -> pl.LazyFrame:
@@ -190,15 +190,15 @@ class IndikatorBaris(_Baris):
     """An indicator's agreed target for a year (Perjanjian Kinerja)."""
 
     tahun_teks: str = pa.Field(nullable=True)
-    tahun: pl.Int32 | None = pa.Field(nullable=True)
+    tahun: pl.Int32 = pa.Field(nullable=True)
     level_teks: str = pa.Field(nullable=True)
     kode: str = pa.Field(nullable=False)
-    indikator: str | None = pa.Field(nullable=True)
+    indikator: str = pa.Field(nullable=True)
     target_teks: str = pa.Field(nullable=True)
-    target_min: Measure | None = pa.Field(nullable=True)
+    target_min: Measure = pa.Field(nullable=True)
     polaritas_teks: str = pa.Field(nullable=True)
-    realisasi_tahunan_teks: str | None = pa.Field(nullable=True)
-    realisasi_tahunan: Measure | None = pa.Field(nullable=True)
+    realisasi_tahunan_teks: str = pa.Field(nullable=True)
+    realisasi_tahunan: Measure = pa.Field(nullable=True)
 
     @pa.check("tahun_teks", name="V003:tahun")
     def _tahun(cls, data: pa.PolarsData) -> pl.LazyFrame:
@@ -235,9 +235,9 @@ class RenstraTargetBaris(_Baris):
     kode: str = pa.Field(nullable=False)
     indikator: str = pa.Field(nullable=False)
     tahun_teks: str = pa.Field(nullable=True)
-    tahun: pl.Int32 | None = pa.Field(nullable=True)
+    tahun: pl.Int32 = pa.Field(nullable=True)
     target_teks: str = pa.Field(nullable=True)
-    target_min: Measure | None = pa.Field(nullable=True)
+    target_min: Measure = pa.Field(nullable=True)
     polaritas_teks: str = pa.Field(nullable=True)
 
     @pa.check("kode", name="V002:kinerja")

@@ -46,6 +46,7 @@ TOTAL_TAHUN_PER_BIDANG = {
 # The one planted reconciliation error (R004): TW4, pemberdayaan-koperasi, as printed in 2023.
 R004_DITANAM = (4, "pemberdayaan-koperasi", ("2.17.06.1.01.01", "operasi"), 678_379_700)
 
+
 # --- loading the generator and the reference --------------------------------------------------
 @pytest.fixture(scope="module")
 def gen():

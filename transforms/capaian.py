@@ -108,7 +108,12 @@ def match(kinerja: pl.DataFrame, indikator: pl.DataFrame) -> tuple[pl.DataFrame,
             | (pl.col("target_max") != pl.col("_target_max"))
         )
     )
-    located = dict(kode=pl.col("kode"), kolom=pl.lit("Indikator Kinerja"), aturan=pl.lit("R009"))
+    located = dict(
+        kode=pl.col("kode"),
+        kolom=pl.lit("Indikator Kinerja"),
+        nama_kolom=pl.lit("indikator"),
+        aturan=pl.lit("R009"),
+    )
     drafts = pl.concat(
         [
             draft(
@@ -133,7 +138,7 @@ def match(kinerja: pl.DataFrame, indikator: pl.DataFrame) -> tuple[pl.DataFrame,
                     + pl.col("target_teks")
                     + ", padahal target yang disepakati "
                     + pl.col("_target"),
-                ).with_columns(kolom=pl.lit("Target"))
+                ).with_columns(kolom=pl.lit("Target"), nama_kolom=pl.lit("target"))
             ),
         ],
         how="vertical_relaxed",

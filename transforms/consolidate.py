@@ -13,7 +13,7 @@ import polars as pl
 
 from transforms import dpa as dpa_stage
 from transforms.capaian import capaian_table
-from transforms.findings import draft, empty_draft, finalize
+from transforms.findings import draft, empty_draft, finalize, place_columns
 from transforms.ingest import Kiriman, empty_kiriman
 from transforms.reconcile import ROW, check_rows, reconcile
 from transforms.referensi import Referensi
@@ -150,7 +150,8 @@ def consolidate(
     ]
     if other_drafts is not None:
         drafts.append(other_drafts)
-    all_drafts = pl.concat(drafts, how="vertical_relaxed")
+    kolom = pl.concat([k.kolom for k in kiriman])
+    all_drafts = place_columns(pl.concat(drafts, how="vertical_relaxed"), kolom)
     temuan = finalize(all_drafts.with_columns(pl.col("tahun").fill_null(tahun)), run_id)
     later = pl.concat([row_held, line_held], how="vertical_relaxed")
     unknown = pl.concat([k.tak_dikenal for k in kiriman], how="vertical_relaxed")

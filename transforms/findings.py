@@ -15,7 +15,8 @@ import polars as pl
 from schemas.rules import RULES
 from transforms.numbers import MONEY
 
-# The columns a stage fills; `keterangan` is the detail its message needs.
+# The columns a stage fills; `keterangan` is the detail its message needs, `nama_kolom`
+# the pipeline's name of the column at fault (placed on the sheet's own header later).
 TEMUAN_DRAFT: dict[str, pl.DataType] = {
     "tahun": pl.Int32(),
     "triwulan": pl.Int8(),
@@ -26,6 +27,7 @@ TEMUAN_DRAFT: dict[str, pl.DataType] = {
     "lembar": pl.String(),
     "baris": pl.Int32(),
     "kolom": pl.String(),
+    "nama_kolom": pl.String(),
     "sel": pl.String(),
     "kode": pl.String(),
     "kode_rekening": pl.String(),
@@ -70,6 +72,22 @@ def draft(frame: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
             for c, dtype in TEMUAN_DRAFT.items()
         ]
     ).collect()
+
+
+def place_columns(drafts: pl.DataFrame, kolom: pl.DataFrame) -> pl.DataFrame:
+    """Drafts naming a column by `nama_kolom` + each sheet's header map -> header text and cell.
+
+    `kolom` has berkas, lembar, nama_kolom, judul (the header as written) and huruf (its
+    column letter); a finding then says "kolom 'Pagu Anggaran', sel D7" as the file does.
+    """
+    keys = ["berkas", "lembar", "nama_kolom"]
+    placed = drafts.join(
+        kolom.select(*keys, "judul", "huruf"), on=keys, how="left", nulls_equal=True
+    )
+    return placed.with_columns(
+        kolom=pl.coalesce("judul", "kolom"),
+        sel=pl.coalesce("sel", pl.col("huruf") + pl.col("baris").cast(pl.String)),
+    ).select(list(TEMUAN_DRAFT))
 
 
 def empty_draft() -> pl.DataFrame:

@@ -51,6 +51,11 @@ class Kiriman:
     kinerja: pl.DataFrame
     tak_dikenal: pl.DataFrame
     temuan: pl.DataFrame
+    kolom: pl.DataFrame = None  # berkas, lembar, nama_kolom, judul, huruf of every sheet
+
+    def __post_init__(self) -> None:
+        if self.kolom is None:
+            object.__setattr__(self, "kolom", pl.DataFrame(schema=KOLOM_MAP))
 
 
 def note(cek: str, **values: object) -> pl.DataFrame:
@@ -131,6 +136,32 @@ def _with_status(staged: pl.DataFrame, errors: pl.DataFrame, held: pl.DataFrame)
     ).drop("_salah", "_tahan")
 
 
+KOLOM_MAP: dict[str, pl.DataType] = {
+    "berkas": pl.String(),
+    "lembar": pl.String(),
+    "nama_kolom": pl.String(),
+    "judul": pl.String(),
+    "huruf": pl.String(),
+}
+
+
+def column_map(lembar: Lembar, header: Header) -> pl.DataFrame:
+    """A sheet's header -> rows (berkas, lembar, nama_kolom, judul, huruf) for placing findings."""
+    return pl.DataFrame(
+        [
+            {
+                "berkas": lembar.berkas,
+                "lembar": lembar.lembar,
+                "nama_kolom": nama,
+                "judul": header.judul[nama],
+                "huruf": column_letter(int(grid_col[1:])),
+            }
+            for nama, grid_col in header.kolom.items()
+        ],
+        schema=KOLOM_MAP,
+    )
+
+
 TAK_DIKENAL: dict[str, pl.DataType] = {
     "baris": pl.Int32(),
     "isi": pl.String(),
@@ -180,6 +211,7 @@ def ingest(
     staged: dict[str, list[pl.DataFrame]] = {"keuangan": [], "kinerja": []}
     unknown: list[pl.DataFrame] = []
     drafts: list[pl.DataFrame] = []
+    maps: list[pl.DataFrame] = []
     for hasil in files:
         if hasil.masalah is not None:
             drafts.append(note("V001:rusak", berkas=hasil.berkas, sebab=hasil.masalah, **context))
@@ -212,7 +244,9 @@ def ingest(
             rows = stage(lembar, header, **context)
             drafts.append(_validate_sheet(rows, header, context))
             staged[header.jenis].append(rows)
-    return _finish(staged, unknown, drafts, context)
+            maps.append(column_map(lembar, header))
+    kolom = pl.concat(maps) if maps else pl.DataFrame(schema=KOLOM_MAP)
+    return _finish(staged, unknown, drafts, context, kolom)
 
 
 def _finish(
@@ -220,6 +254,7 @@ def _finish(
     unknown: list[pl.DataFrame],
     drafts: list[pl.DataFrame],
     context: dict,
+    kolom: pl.DataFrame,
 ) -> Kiriman:
     """Per-sheet results -> the submission: V006 across its files, then every row's status."""
     found = pl.concat(drafts, how="vertical_relaxed") if drafts else empty_draft()
@@ -244,4 +279,5 @@ def _finish(
         if unknown
         else pl.DataFrame(schema=TAK_DIKENAL),
         temuan=found,
+        kolom=kolom,
     )
