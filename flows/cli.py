@@ -1,2 +1,203 @@
-def main() -> None:
-    """Entry point placeholder."""
+"""The command line: `lkjip run`, `lkjip failures` (DATA-CONTRACT.md section 4).
+
+A thin layer over the flows: it parses options, runs, prints a readable summary, and on
+any error prints one line and exits non-zero.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+from rich.console import Console
+from rich.table import Table
+
+# Typer vendors its own click; its exception classes live here (pinned in the lock file).
+from typer._click.exceptions import NoArgsIsHelpError, UsageError
+
+from flows.pipeline import LkjipError
+from flows.publish import PublishError
+
+app = typer.Typer(
+    name="lkjip",
+    help="Consolidate the quarterly realisation of each bidang and publish the LKjIP tables.",
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+
+Tahun = Annotated[int, typer.Option("--tahun", help="Budget year, e.g. 2023.", min=2000, max=2100)]
+Raw = Annotated[Path, typer.Option("--raw", help="Folder of the raw inputs.")]
+Curated = Annotated[Path, typer.Option("--curated", help="Folder of the curated tables.")]
+
+
+@app.command()
+def run(
+    tahun: Tahun,
+    triwulan: Annotated[
+        int, typer.Option("--triwulan", help="Consolidate quarters 1..triwulan.", min=1, max=4)
+    ],
+    raw: Raw = Path("raw"),
+    curated: Curated = Path("curated"),
+) -> None:
+    """Consolidate quarters 1..TRIWULAN of TAHUN from RAW and publish to CURATED."""
+    from flows.consolidate import konsolidasi
+
+    result = konsolidasi(tahun=tahun, triwulan=triwulan, raw=raw, curated=curated)
+    _print_run(result, tahun, curated)
+
+
+def _print_run(result: dict, tahun: int, curated: Path) -> None:
+    """Flow result -> a short summary: rows per status, findings per rule, where to look."""
+    hitungan: pl.DataFrame = result["hitungan"]
+    temuan: pl.DataFrame = result["temuan"]
+    per_status = hitungan.group_by("status").agg(pl.col("baris").sum()).sort("status")
+    console.print(f"[bold]Terbit[/bold] {result['run_id']} -> {curated}")
+    console.print(
+        "Baris dibaca: "
+        + ", ".join(f"{s} {n}" for s, n in per_status.iter_rows())
+        + f" (jumlah {hitungan.get_column('baris').sum()})"
+    )
+    if temuan.height == 0:
+        console.print("Tidak ada temuan.")
+        return
+    per_rule = temuan.group_by("aturan", "tingkat").len().sort("aturan")
+    console.print("Temuan: " + ", ".join(f"{a} ({t}) {n}" for a, t, n in per_rule.iter_rows()))
+    console.print(f"Lihat rinciannya: lkjip failures --tahun {tahun} --curated {curated}")
+
+
+def read_temuan(curated: Path, tahun: int) -> pl.DataFrame:
+    """Curated folder -> the published findings of a year (LkjipError when there are none)."""
+    path = curated / "temuan" / f"tahun={tahun}"
+    if not path.exists():
+        raise LkjipError(
+            f"belum ada hasil tahun {tahun} di {curated}; jalankan dulu: lkjip run --tahun {tahun}"
+        )
+    return pl.read_parquet(path / "*.parquet")
+
+
+@app.command()
+def failures(
+    tahun: Tahun,
+    triwulan: Annotated[
+        int | None, typer.Option("--triwulan", help="Only this quarter.", min=1, max=4)
+    ] = None,
+    bidang: Annotated[str | None, typer.Option("--bidang", help="Only this kode_bidang.")] = None,
+    aturan: Annotated[
+        str | None, typer.Option("--aturan", help="Only this rule, e.g. V003.")
+    ] = None,
+    xlsx: Annotated[
+        Path | None, typer.Option("--xlsx", help="Also write the findings to this .xlsx file.")
+    ] = None,
+    curated: Curated = Path("curated"),
+) -> None:
+    """Show the findings of TAHUN as a table a steward can read."""
+    temuan = filter_temuan(read_temuan(curated, tahun), triwulan, bidang, aturan)
+    if temuan.height == 0:
+        console.print("Tidak ada temuan untuk pilihan ini.")
+    else:
+        console.print(findings_table(temuan))
+        errors = temuan.filter(pl.col("tingkat") == "error").height
+        console.print(
+            f"{temuan.height} temuan: {errors} error, {temuan.height - errors} peringatan"
+        )
+    if xlsx is not None:
+        write_findings_xlsx(temuan, xlsx)
+        console.print(f"Ditulis: {xlsx}")
+
+
+def filter_temuan(
+    temuan: pl.DataFrame, triwulan: int | None, bidang: str | None, aturan: str | None
+) -> pl.DataFrame:
+    """Findings + optional quarter, bidang and rule -> the findings that match."""
+    if triwulan is not None:
+        temuan = temuan.filter(pl.col("triwulan") == triwulan)
+    if bidang is not None:
+        temuan = temuan.filter(pl.col("kode_bidang") == bidang)
+    if aturan is not None:
+        temuan = temuan.filter(pl.col("aturan") == aturan.upper())
+    return temuan
+
+
+def findings_table(temuan: pl.DataFrame) -> Table:
+    """Findings -> a rich table: rule, level, quarter, bidang, where, message."""
+    table = Table(show_lines=True, expand=True)
+    table.add_column("Aturan", no_wrap=True)
+    table.add_column("Tingkat", no_wrap=True)
+    table.add_column("TW", no_wrap=True)
+    table.add_column("Bidang")
+    table.add_column("Berkas / lembar / baris", ratio=1)
+    table.add_column("Pesan", ratio=3)
+    for row in temuan.iter_rows(named=True):
+        where = " / ".join(
+            str(v) for v in (row["berkas"], row["lembar"], row["baris"]) if v is not None
+        )
+        style = "red" if row["tingkat"] == "error" else "yellow"
+        table.add_row(
+            row["aturan"],
+            f"[{style}]{row['tingkat']}[/{style}]",
+            "" if row["triwulan"] is None else str(row["triwulan"]),
+            row["kode_bidang"] or "",
+            where,
+            row["pesan"],
+        )
+    return table
+
+
+def write_findings_xlsx(temuan: pl.DataFrame, path: Path) -> None:
+    """Findings -> an .xlsx a steward can filter: frozen header, autofilter, wrapped messages."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    columns = [
+        "aturan",
+        "tingkat",
+        "triwulan",
+        "kode_bidang",
+        "berkas",
+        "lembar",
+        "baris",
+        "kolom",
+        "sel",
+        "kode",
+        "jenis_belanja",
+        "nilai",
+        "nilai_diharapkan",
+        "selisih",
+        "pesan",
+        "temuan_id",
+    ]
+    temuan.select(columns).write_excel(
+        path,
+        worksheet="Temuan",
+        autofilter=True,
+        freeze_panes=(1, 0),
+        column_widths={"berkas": 260, "pesan": 620, "nilai": 120, "nilai_diharapkan": 120},
+        column_formats={
+            "selisih": "#,##0.00;(#,##0.00)",
+            "pesan": {"text_wrap": True, "valign": "top"},
+            "berkas": {"text_wrap": True, "valign": "top"},
+        },
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: run the command; usage and run errors as one line, non-zero exit."""
+    try:
+        code = app(args=argv, prog_name="lkjip", standalone_mode=False)
+    except NoArgsIsHelpError as asked:
+        print(asked.ctx.get_help())
+        sys.exit(0)
+    except UsageError as error:
+        command = error.ctx.command_path if error.ctx else "lkjip"
+        print(f"{command}: {error.format_message()} (lihat {command} --help)", file=sys.stderr)
+        sys.exit(2)
+    except typer.Abort:
+        sys.exit(130)
+    except (LkjipError, PublishError) as error:
+        print(f"lkjip: {error}", file=sys.stderr)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -19,8 +19,10 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows import pipeline
+from flows.gate import DATA_DOCS, HasilGerbang, run_gate
 from flows.pipeline import FolderKiriman, LkjipError, Penemuan
 from flows.publish import Tabel, active_manifest, publish_year
+from schemas.curated import MODELS, PARTISI
 from transforms.consolidate import Konsolidasi, consolidate
 from transforms.ingest import Kiriman
 from transforms.referensi import Referensi
@@ -29,8 +31,6 @@ from transforms.sheets import HasilBaca
 PROJECT = Path(__file__).resolve().parent.parent
 SOURCE_DIRS = ("flows", "schemas", "transforms")
 MAX_WORKERS = 2  # polars parallelises inside a task; more threads only add memory
-
-PER_TRIWULAN = {"realisasi_anggaran", "capaian_kinerja"}
 
 
 def code_version() -> dict[str, str | None]:
@@ -158,6 +158,17 @@ def reconcile_year(
     return result
 
 
+@task(name="gerbang-mutu", cache_policy=NO_CACHE)
+def gate(result: Konsolidasi, curated: Path, tahun: int) -> HasilGerbang:
+    """Curated tables -> their declared types (pandera), then the Great Expectations gate."""
+    for name, frame in result.tables().items():
+        MODELS[name].validate(frame, lazy=True)
+    outcome = run_gate(result.tables(), curated / DATA_DOCS / str(tahun), tahun)
+    logger = get_run_logger()
+    (logger.info if outcome.lulus else logger.error)("%s", outcome.summary())
+    return outcome
+
+
 @task(name="terbitkan", retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def publish(
     curated: Path, tahun: int, triwulan: int, run_id: str, result: Konsolidasi, manifest: dict
@@ -165,7 +176,7 @@ def publish(
     """Curated tables -> a new release of the year, made current atomically."""
     quarters = tuple(range(1, triwulan + 1))
     tables = {
-        name: Tabel(frame, per_triwulan=name in PER_TRIWULAN, triwulan=quarters)
+        name: Tabel(frame, partisi=tuple(PARTISI[name]), triwulan=quarters)
         for name, frame in result.tables().items()
     }
     release = publish_year(curated, tahun, run_id, tables, manifest)
@@ -244,13 +255,18 @@ def konsolidasi(
     code = code_version()
     run_id = run_identity(inputs, code, tahun, triwulan)
     result = reconcile_year(refs, kiriman, found, raw, tahun, triwulan, run_id)
+    checked = gate(result, curated, tahun)
+    if not checked.lulus:
+        raise LkjipError(f"{checked.summary()}; lihat {checked.data_docs}")
     manifest = _manifest(
         run_id, tahun, triwulan, inputs, sizes, result, active_manifest(curated, tahun)
     )
+    manifest["gerbang_mutu"] = {"lulus": checked.lulus, "harapan": checked.hasil}
     release = publish(curated, tahun, triwulan, run_id, result, manifest)
     return {
         "run_id": run_id,
         "rilis": str(release),
+        "data_docs": str(checked.data_docs),
         "temuan": result.temuan,
         "hitungan": result.hitungan,
         "realisasi_anggaran": result.realisasi_anggaran,

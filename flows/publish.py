@@ -41,10 +41,14 @@ class PublishError(Exception):
 
 @dataclass(frozen=True)
 class Tabel:
-    """A curated table for one year: its rows, and whether it is split by triwulan."""
+    """A curated table for one year: its rows, and its hive partition keys.
+
+    Partition keys live in the folder names only (tahun=2023/triwulan=4), never inside
+    the files: a key stored in both places is what makes readers clash on its type.
+    """
 
     frame: pl.DataFrame
-    per_triwulan: bool = False
+    partisi: tuple[str, ...] = ("tahun",)
     triwulan: tuple[int, ...] = ()
 
 
@@ -115,18 +119,17 @@ def _write_parquet(frame: pl.DataFrame, path: Path) -> None:
 
 def write_table(folder: Path, tabel: Tabel) -> list[str]:
     """Table -> its Parquet files under `folder` (one per triwulan when split); -> their paths."""
+    frame = tabel.frame.drop([c for c in tabel.partisi if c in tabel.frame.columns])
+    if "triwulan" not in tabel.partisi:
+        _write_parquet(frame, folder / "part-0.parquet")
+        return ["part-0.parquet"]
+    quarters = tabel.frame.get_column("triwulan")
     written = []
-    if not tabel.per_triwulan:
-        path = folder / "part-0.parquet"
-        _write_parquet(tabel.frame, path)
-        return [path.name]
-    frame = tabel.frame
-    quarters = sorted(set(tabel.triwulan) | set(frame.get_column("triwulan").unique().to_list()))
-    for q in quarters:
-        part = frame.filter(pl.col("triwulan") == q).drop("triwulan")
-        path = folder / f"triwulan={q}" / "part-0.parquet"
-        _write_parquet(part, path)
-        written.append(f"triwulan={q}/part-0.parquet")
+    for q in sorted(set(tabel.triwulan) | set(quarters.unique().to_list())):
+        part = frame.filter(quarters == q)
+        relative = f"triwulan={q}/part-0.parquet"
+        _write_parquet(part, folder / relative)
+        written.append(relative)
     return written
 
 

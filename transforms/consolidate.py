@@ -94,7 +94,11 @@ def _rules_per_row(temuan: pl.DataFrame) -> pl.DataFrame:
 def _karantina(rows: pl.DataFrame, temuan: pl.DataFrame, run_id: str) -> pl.DataFrame:
     """All staged rows with final status -> the rows kept out of the facts, as sent."""
     held = rows.filter(pl.col("status").is_in(["karantina", "ganda", "tak_dikenal"]))
-    out = held.join(_rules_per_row(temuan), on=ROW, how="left", nulls_equal=True)
+    out = held.join(_rules_per_row(temuan), on=ROW, how="left", nulls_equal=True).with_columns(
+        aturan=pl.when(pl.col("status") == "tak_dikenal")
+        .then(pl.coalesce("aturan", pl.lit("V001")))
+        .otherwise(pl.col("aturan"))
+    )
     out = out.with_columns(run_id=pl.lit(run_id))
     return out.select([pl.col(c).cast(t) for c, t in KARANTINA.items()]).sort(
         "triwulan", "kode_bidang", "berkas", "lembar", "baris", nulls_last=False

@@ -219,6 +219,16 @@ def finalize(drafts: pl.DataFrame, run_id: str) -> pl.DataFrame:
         pesan=_message(),
         temuan_id=_identity(),
     )
+    # The same problem at several places (copies of one row) gets -2, -3, ... in file order.
+    out = out.sort("berkas", "lembar", "baris", nulls_last=False).with_columns(
+        temuan_id=pl.when(pl.len().over("temuan_id") > 1)
+        .then(
+            pl.col("temuan_id")
+            + "-"
+            + (pl.int_range(pl.len()).over("temuan_id") + 1).cast(pl.String)
+        )
+        .otherwise(pl.col("temuan_id"))
+    )
     return out.select([pl.col(c).cast(t) for c, t in TEMUAN.items()]).sort(
         ["tahun", "triwulan", "kode_bidang", "berkas", "lembar", "baris", "aturan", "kolom"],
         nulls_last=False,

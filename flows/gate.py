@@ -1,0 +1,123 @@
+"""The publish gate: Great Expectations over the curated tables, and its Data Docs.
+
+Runs the expectations of schemas/gerbang.py on the frames of transforms/gerbang.py
+(as pandas with Arrow types, since Great Expectations has no polars support) and
+renders Data Docs into a folder beside the curated data, whether the gate passes or
+not: a steward opens `curated/data_docs/index.html` to see what held a year back.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from schemas.gerbang import EXPECTATIONS
+from transforms.gerbang import gate_frames
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+DATA_DOCS = "data_docs"
+
+
+@dataclass(frozen=True)
+class HasilGerbang:
+    """The gate's outcome: passed or not, each expectation's figures, where the docs are."""
+
+    lulus: bool
+    hasil: list[dict] = field(default_factory=list)
+    data_docs: Path | None = None
+
+    def failures(self) -> list[dict]:
+        """-> the expectations that failed."""
+        return [h for h in self.hasil if not h["lulus"]]
+
+    def summary(self) -> str:
+        """-> one line naming the failed expectations (for an operator)."""
+        failed = self.failures()
+        if not failed:
+            return f"gerbang mutu lulus ({len(self.hasil)} harapan)"
+        names = "; ".join(f"{h['tabel']}: {h['harapan']} {h['kolom']}" for h in failed[:5])
+        more = f" dan {len(failed) - 5} lainnya" if len(failed) > 5 else ""
+        return f"gerbang mutu gagal pada {len(failed)} harapan: {names}{more}"
+
+
+def _context(docs: Path):
+    """-> an ephemeral Great Expectations context whose Data Docs go to `docs`."""
+    import great_expectations as gx
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = {"globally": False, "metric_calculations": False}
+    context.add_data_docs_site(
+        site_name="lkjip",
+        site_config={
+            "class_name": "SiteBuilder",
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(docs),
+            },
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        },
+    )
+    return context
+
+
+def _column(kwargs: dict) -> str:
+    """Expectation arguments -> the column(s) it is about, for people."""
+    if "column" in kwargs:
+        return kwargs["column"]
+    if "column_list" in kwargs:
+        return "+".join(kwargs["column_list"])
+    return f"{kwargs.get('column_A')} ~ {kwargs.get('column_B')}"
+
+
+def run_gate(tables: dict[str, pl.DataFrame], docs: Path, tahun: int) -> HasilGerbang:
+    """Curated tables -> the gate's outcome; Data Docs written afresh to `docs`."""
+    import great_expectations as gx
+
+    if docs.exists():
+        shutil.rmtree(docs)
+    docs.mkdir(parents=True)
+    context = _context(docs)
+    source = context.data_sources.add_pandas(f"lkjip_{tahun}")
+    outcomes: list[dict] = []
+    for name, frame in gate_frames(tables).items():
+        suite = context.suites.add(gx.ExpectationSuite(name=f"{name}_{tahun}"))
+        for kind, kwargs in EXPECTATIONS[name]:
+            suite.add_expectation(getattr(gx.expectations, kind)(**kwargs))
+        batch = source.add_dataframe_asset(name=name).add_batch_definition_whole_dataframe("semua")
+        definition = context.validation_definitions.add(
+            gx.ValidationDefinition(name=f"{name}_{tahun}", data=batch, suite=suite)
+        )
+        checkpoint = context.checkpoints.add(
+            gx.Checkpoint(
+                name=f"gerbang_{name}_{tahun}",
+                validation_definitions=[definition],
+                actions=[
+                    gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=["lkjip"])
+                ],
+                result_format="SUMMARY",
+            )
+        )
+        pandas_frame = frame.to_pandas(use_pyarrow_extension_array=True)
+        result = checkpoint.run(batch_parameters={"dataframe": pandas_frame})
+        for run in result.run_results.values():
+            for item in run.results:
+                config = item.expectation_config
+                outcomes.append(
+                    {
+                        "tabel": name,
+                        "harapan": config.type,
+                        "kolom": _column(config.kwargs),
+                        "lulus": bool(item.success),
+                        "baris": len(pandas_frame),
+                        "tidak_sesuai": item.result.get("unexpected_count"),
+                        "contoh": [
+                            str(v) for v in item.result.get("partial_unexpected_list", [])[:5]
+                        ],
+                    }
+                )
+    return HasilGerbang(all(o["lulus"] for o in outcomes), outcomes, docs / "index.html")

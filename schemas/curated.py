@@ -1,0 +1,162 @@
+"""The curated tables analysts load (DATA-CONTRACT.md section 3): one pandera model each.
+
+These models are the single declaration of every published column: its type (checked
+on every run before the gate) and its meaning (the data dictionary, curated/README.md,
+is generated from the descriptions here; a test keeps the two equal).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandera.polars as pa
+import polars as pl
+from pandera.engines import polars_engine as pe
+
+Money = pe.Decimal(18, 2)
+Measure = pe.Decimal(18, 4)
+Percent = pe.Decimal(9, 2)
+
+
+def _f(description: str, nullable: bool = False, **checks) -> object:
+    return pa.Field(description=description, nullable=nullable, **checks)
+
+
+class _Tabel(pa.DataFrameModel):
+    class Config:
+        strict = True
+        ordered = True
+        coerce = False
+
+
+class Dpa(_Tabel):
+    """Pagu (ceiling) of every DPA line, both versions: one row per tahun, versi, sub kegiatan, jenis belanja."""  # noqa: E501
+
+    tahun: pl.Int32 = _f("Budget year (partition key).")
+    versi: str = _f(
+        "DPA version: murni (original) or perubahan (revised).", isin=["murni", "perubahan"]
+    )
+    tanggal_berlaku: dt.date = _f("Date the version takes effect.")
+    kode_program: str = _f("Program code, 3 parts (2.17.01).")
+    kode_kegiatan: str = _f("Kegiatan code, 5 parts (2.17.01.1.01).")
+    kode_sub_kegiatan: str = _f("Sub kegiatan code, 6 parts (2.17.01.1.01.01).")
+    uraian: str = _f("Name of the sub kegiatan (dpa.csv, else hierarki.csv).", nullable=True)
+    jenis_belanja: str = _f(
+        "Kind of spending: operasi (5.1) or modal (5.2).", isin=["operasi", "modal"]
+    )
+    pagu: Money = _f("Ceiling in Rupiah, DECIMAL(18,2).", ge=0)
+    kode_bidang: str = _f("Bidang that owns the program (bidang.csv).", nullable=True)
+
+
+class RealisasiAnggaran(_Tabel):
+    """Budget realisation: one row per tahun, triwulan, sub kegiatan, jenis belanja, for every DPA line."""  # noqa: E501
+
+    tahun: pl.Int32 = _f("Budget year (partition key).")
+    triwulan: pl.Int8 = _f("Quarter 1-4 (partition key).", ge=1, le=4)
+    kode_bidang: str = _f("Bidang that owns the program.", nullable=True)
+    kode_program: str = _f("Program code, 3 parts.")
+    kode_kegiatan: str = _f("Kegiatan code, 5 parts.")
+    kode_sub_kegiatan: str = _f("Sub kegiatan code, 6 parts.")
+    uraian: str = _f("Name of the sub kegiatan.", nullable=True)
+    jenis_belanja: str = _f("operasi or modal.", isin=["operasi", "modal"])
+    versi_dpa: str = _f("DPA version in force at the end of the quarter.")
+    pagu: Money = _f("Pagu of the version in force (0 where the line is not in it).", ge=0)
+    realisasi_triwulan: Money = _f("Accepted spending of this quarter.")
+    realisasi_kumulatif: Money = _f("Accepted spending of quarters 1..triwulan.")
+    sisa_anggaran: Money = _f("pagu - realisasi_kumulatif.")
+    persen_realisasi: Percent = _f(
+        "realisasi_kumulatif / pagu x 100, 2 decimals half away from zero; null if pagu is 0.",
+        nullable=True,
+    )
+    realisasi_fisik: Measure = _f(
+        "Physical progress in % (cumulative, as stated; highest of the line's rows).", nullable=True
+    )
+
+
+class CapaianKinerja(_Tabel):
+    """Indicator achievement: one row per tahun, triwulan, level, kode, indikator."""
+
+    tahun: pl.Int32 = _f("Year (partition key).")
+    triwulan: pl.Int8 = _f("Quarter 1-4 (partition key).", ge=1, le=4)
+    level: str = _f("tujuan_daerah, sasaran, program, kegiatan or sub_kegiatan.")
+    kode: str = _f("Code of the program/kegiatan/sub kegiatan, or sasaran id (S1).")
+    indikator: str = _f("Indicator name as agreed in the Perjanjian Kinerja.")
+    satuan: str = _f("Unit.", nullable=True)
+    target: str = _f("Agreed target as written: a number or a range such as 70-80.", nullable=True)
+    target_min: Measure = _f(
+        "Lower bound of the target (= target when not a range).", nullable=True
+    )
+    target_max: Measure = _f(
+        "Upper bound of the target (= target when not a range).", nullable=True
+    )
+    polaritas: str = _f(
+        "positif, negatif or rentang; null for an indicator not in indikator.csv (R009).",
+        nullable=True,
+    )
+    realisasi: Measure = _f("Cumulative achievement reported at quarter end.", nullable=True)
+    capaian_persen: Percent = _f("Capaian by polarity (DOMAIN.md), 2 decimals.", nullable=True)
+    predikat: str = _f("Sangat Tinggi, Tinggi, Sedang, Rendah or Sangat Rendah.", nullable=True)
+    kode_bidang: str = _f("Bidang responsible for the indicator.", nullable=True)
+    sasaran: str = _f("Sasaran strategis (for IKU rows).", nullable=True)
+
+
+class Temuan(_Tabel):
+    """Findings: one row per finding of a run (rule codes in DATA-CONTRACT.md section 2)."""
+
+    run_id: str = _f("Identity of the consolidation (same inputs and code, same id).")
+    tahun: pl.Int32 = _f("Year (partition key).")
+    triwulan: pl.Int8 = _f("Quarter, null for findings about reference files.", nullable=True)
+    kode_bidang: str = _f("Bidang whose data the finding is about.", nullable=True)
+    aturan: str = _f("Rule code, V001-V008 or R001-R010.")
+    tingkat: str = _f("error (row kept out of the facts) or peringatan (warning).")
+    berkas: str = _f("Source file, relative to the raw folder.", nullable=True)
+    lembar: str = _f("Sheet name (null for CSV).", nullable=True)
+    baris: pl.Int32 = _f("Row number as the spreadsheet shows it (1-based).", nullable=True)
+    kolom: str = _f("Column header as written in the file.", nullable=True)
+    kode: str = _f("Code the finding is about.", nullable=True)
+    jenis_belanja: str = _f("operasi or modal, where relevant.", nullable=True)
+    nilai: str = _f("Value as found (text).", nullable=True)
+    nilai_diharapkan: str = _f("Value expected (text).", nullable=True)
+    selisih: Money = _f("nilai - nilai_diharapkan for money findings.", nullable=True)
+    pesan: str = _f("Message to the steward in Bahasa Indonesia: where, what, how to fix.")
+    temuan_id: str = _f("Identity of the problem that survives resubmission (file/row moves).")
+    sel: str = _f("Cell reference such as F12, where known.", nullable=True)
+    kode_rekening: str = _f("Kode rekening of the row, where relevant.", nullable=True)
+
+
+class Karantina(_Tabel):
+    """Rows kept out of the facts, with their content as sent: one row per source row."""
+
+    run_id: str = _f("Identity of the consolidation.")
+    tahun: pl.Int32 = _f("Year (partition key).")
+    triwulan: pl.Int8 = _f("Quarter.", nullable=True)
+    kode_bidang: str = _f("Bidang that sent the row.", nullable=True)
+    berkas: str = _f("Source file, relative to the raw folder.")
+    lembar: str = _f("Sheet name (null for CSV).", nullable=True)
+    baris: pl.Int32 = _f("Row number as the spreadsheet shows it.")
+    tabel: str = _f("keuangan, kinerja, or tak_dikenal (a sheet no header was found in).")
+    status: str = _f(
+        "karantina (has an error), ganda (identical copy, counted once) or tak_dikenal.",
+        isin=["karantina", "ganda", "tak_dikenal"],
+    )
+    aturan: str = _f("Rule codes of the row's findings, comma-separated.", nullable=True)
+    isi: str = _f("The row as sent: JSON of header -> cell text.")
+
+
+MODELS: dict[str, type[_Tabel]] = {
+    "dpa": Dpa,
+    "realisasi_anggaran": RealisasiAnggaran,
+    "capaian_kinerja": CapaianKinerja,
+    "temuan": Temuan,
+    "karantina": Karantina,
+}
+"""Curated table name -> its model."""
+
+PARTISI = {
+    "dpa": ["tahun"],
+    "realisasi_anggaran": ["tahun", "triwulan"],
+    "capaian_kinerja": ["tahun", "triwulan"],
+    "temuan": ["tahun"],
+    "karantina": ["tahun"],
+}
+"""Curated table name -> its hive partition keys (not stored inside the Parquet files)."""

@@ -1,0 +1,76 @@
+"""The frames the publish gate checks: curated tables with derived columns, and totals.
+
+Each derived column turns a rule between rows or tables into a per-row comparison a
+Great Expectations expectation can state: the quarter-on-quarter rise of a line's
+cumulative realisation, sisa recomputed, and one row per quarter of totals that must
+agree across realisasi_anggaran, dpa, temuan and karantina.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from transforms.numbers import MONEY
+
+LINE = ["kode_sub_kegiatan", "jenis_belanja"]
+
+
+def realisasi_frame(realisasi: pl.DataFrame) -> pl.DataFrame:
+    """realisasi_anggaran -> with kenaikan_kumulatif, pagu_dikurangi_realisasi, jumlah_triwulan."""
+    ordered = realisasi.sort(*LINE, "triwulan")
+    return ordered.with_columns(
+        kenaikan_kumulatif=(
+            pl.col("realisasi_kumulatif")
+            - pl.col("realisasi_kumulatif").shift(1).over(LINE).fill_null(0)
+        ).cast(MONEY),
+        pagu_dikurangi_realisasi=(pl.col("pagu") - pl.col("realisasi_kumulatif")).cast(MONEY),
+        jumlah_triwulan=pl.col("realisasi_triwulan").cum_sum().over(LINE).cast(MONEY),
+    )
+
+
+def agreement_frame(
+    realisasi: pl.DataFrame, dpa: pl.DataFrame, temuan: pl.DataFrame, karantina: pl.DataFrame
+) -> pl.DataFrame:
+    """Curated tables -> one row per quarter of totals that must agree between tables."""
+    per_quarter = realisasi.group_by("triwulan", "versi_dpa").agg(
+        pagu_realisasi=pl.col("pagu").sum().cast(MONEY),
+        baris_realisasi=pl.len(),
+        realisasi_kumulatif=pl.col("realisasi_kumulatif").sum().cast(MONEY),
+    )
+    dpa_totals = dpa.group_by("versi").agg(pagu_dpa=pl.col("pagu").sum().cast(MONEY))
+    lines = dpa.select(LINE).unique().height
+    quarters = (
+        realisasi.group_by("triwulan")
+        .agg(pl.col("realisasi_triwulan").sum())
+        .sort("triwulan")
+        .select("triwulan", jumlah_triwulan=pl.col("realisasi_triwulan").cum_sum().cast(MONEY))
+    )
+    with_finding = temuan.filter(pl.col("tingkat") == "error").select("berkas", "lembar", "baris")
+    held = karantina.filter(pl.col("status") == "karantina")
+    orphans = held.join(
+        with_finding, on=["berkas", "lembar", "baris"], how="anti", nulls_equal=True
+    )
+    return (
+        per_quarter.join(dpa_totals, left_on="versi_dpa", right_on="versi", how="left")
+        .join(quarters, on="triwulan", how="left")
+        .with_columns(
+            pagu_dpa=pl.col("pagu_dpa").fill_null(0).cast(MONEY),
+            baris_dpa=pl.lit(lines, pl.UInt32),
+            karantina_tanpa_temuan=pl.lit(orphans.height, pl.UInt32),
+        )
+        .sort("triwulan")
+    )
+
+
+def gate_frames(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """Curated tables by name -> the frames the gate checks, by name."""
+    return {
+        "dpa": tables["dpa"],
+        "realisasi_anggaran": realisasi_frame(tables["realisasi_anggaran"]),
+        "capaian_kinerja": tables["capaian_kinerja"],
+        "temuan": tables["temuan"],
+        "karantina": tables["karantina"],
+        "keselarasan": agreement_frame(
+            tables["realisasi_anggaran"], tables["dpa"], tables["temuan"], tables["karantina"]
+        ),
+    }
