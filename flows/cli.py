@@ -6,6 +6,7 @@ any error prints one line and exits non-zero.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -184,8 +185,20 @@ def write_findings_xlsx(temuan: pl.DataFrame, path: Path) -> None:
     )
 
 
+# Defaults for Prefect's embedded server when the operator has not set them: no
+# telemetry (this machine may have no internet), and a patient SQLite, so a slow disk or
+# a busy machine waits for a lock instead of failing the run with "database is locked".
+PREFECT_DEFAULTS = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_DATABASE_TIMEOUT": "60",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+}
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the command; usage and run errors as one line, non-zero exit."""
+    for key, value in PREFECT_DEFAULTS.items():
+        os.environ.setdefault(key, value)
     try:
         code = app(args=argv, prog_name="lkjip", standalone_mode=False)
     except NoArgsIsHelpError as asked:

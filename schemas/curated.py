@@ -143,12 +143,49 @@ class Karantina(_Tabel):
     isi: str = _f("The row as sent: JSON of header -> cell text.")
 
 
+class Kode(_Tabel):
+    """Names of the codes (hierarki.csv): one row per program, kegiatan, sub kegiatan, ..."""
+
+    tahun: pl.Int32 = _f("Year of the reference (partition key).")
+    kode: str = _f("Code: 2, 2.17, 2.17.01, 2.17.01.1.01, 2.17.01.1.01.01.")
+    level: str = _f("urusan, bidang_urusan, program, kegiatan or sub_kegiatan.")
+    uraian: str = _f("Name as in the nomenclature.", nullable=True)
+
+
+class TargetKinerja(_Tabel):
+    """Agreed and medium-term targets: one row per sumber, tahun_target, kode, indikator."""
+
+    tahun: pl.Int32 = _f("Year of the publication (partition key).")
+    sumber: str = _f(
+        "perjanjian_kinerja (indikator.csv) or renstra (renstra_target.csv).",
+        isin=["perjanjian_kinerja", "renstra"],
+    )
+    tahun_target: pl.Int32 = _f(
+        "Year the target is for (indikator.csv also holds last year's IKU)."
+    )
+    level: str = _f("tujuan_daerah, sasaran, program, kegiatan or sub_kegiatan.")
+    kode: str = _f("Code of the program/kegiatan/sub kegiatan, or sasaran/tujuan id.")
+    sasaran: str = _f("Sasaran or tujuan the indicator measures.", nullable=True)
+    indikator: str = _f("Indicator name.")
+    satuan: str = _f("Unit.", nullable=True)
+    target: str = _f("Target as written: a number or a range such as 70-80.", nullable=True)
+    target_min: Measure = _f("Lower bound of the target.", nullable=True)
+    target_max: Measure = _f("Upper bound of the target.", nullable=True)
+    polaritas: str = _f("positif, negatif or rentang.", nullable=True)
+    kode_bidang: str = _f("Bidang responsible (perjanjian_kinerja).", nullable=True)
+    realisasi_tahunan: Measure = _f(
+        "Year's realisation as given in indikator.csv (e.g. last year's IKU).", nullable=True
+    )
+
+
 MODELS: dict[str, type[_Tabel]] = {
     "dpa": Dpa,
     "realisasi_anggaran": RealisasiAnggaran,
     "capaian_kinerja": CapaianKinerja,
     "temuan": Temuan,
     "karantina": Karantina,
+    "kode": Kode,
+    "target_kinerja": TargetKinerja,
 }
 """Curated table name -> its model."""
 
@@ -158,5 +195,7 @@ PARTISI = {
     "capaian_kinerja": ["tahun", "triwulan"],
     "temuan": ["tahun"],
     "karantina": ["tahun"],
+    "kode": ["tahun"],
+    "target_kinerja": ["tahun"],
 }
 """Curated table name -> its hive partition keys (not stored inside the Parquet files)."""

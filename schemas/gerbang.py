@@ -112,6 +112,20 @@ EXPECTATIONS: dict[str, list[Harapan]] = {
         ),
         ("ExpectColumnValuesToNotBeNull", {"column": "aturan"}),
     ],
+    "kode": [
+        ("ExpectColumnValuesToBeUnique", {"column": "kode"}),
+        ("ExpectColumnValuesToNotBeNull", {"column": "level"}),
+    ],
+    "target_kinerja": [
+        (
+            "ExpectCompoundColumnsToBeUnique",
+            {"column_list": ["sumber", "tahun_target", "kode", "indikator"]},
+        ),
+        *[
+            ("ExpectColumnValuesToNotBeNull", {"column": c})
+            for c in ("sumber", "tahun_target", "kode", "indikator")
+        ],
+    ],
     "keselarasan": [
         ("ExpectColumnPairValuesToBeEqual", {"column_A": "pagu_realisasi", "column_B": "pagu_dpa"}),
         (

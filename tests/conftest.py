@@ -19,6 +19,7 @@ _PREFECT_HOME = Path(tempfile.mkdtemp(prefix="lkjip-prefect-home-"))
 os.environ["PREFECT_HOME"] = str(_PREFECT_HOME)
 os.environ["PREFECT_LOCAL_STORAGE_PATH"] = str(_PREFECT_HOME / "storage")
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ["PREFECT_SERVER_DATABASE_TIMEOUT"] = "60"
 os.environ["PREFECT_LOGGING_TO_API_BATCH_INTERVAL"] = "0.5"
 
 ROOT = Path(__file__).resolve().parents[1]

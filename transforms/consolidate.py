@@ -42,6 +42,8 @@ class Konsolidasi:
     capaian_kinerja: pl.DataFrame
     temuan: pl.DataFrame
     karantina: pl.DataFrame
+    kode: pl.DataFrame
+    target_kinerja: pl.DataFrame
     hitungan: pl.DataFrame
 
     def tables(self) -> dict[str, pl.DataFrame]:
@@ -52,7 +54,71 @@ class Konsolidasi:
             "capaian_kinerja": self.capaian_kinerja,
             "temuan": self.temuan,
             "karantina": self.karantina,
+            "kode": self.kode,
+            "target_kinerja": self.target_kinerja,
         }
+
+
+def kode_table(hierarki: pl.DataFrame, tahun: int) -> pl.DataFrame:
+    """hierarki.csv rows -> the curated `kode` table (first uraian of a code wins; R008 tells)."""
+    return (
+        hierarki.sort("berkas", "baris")
+        .unique("kode", keep="first", maintain_order=True)
+        .select(pl.lit(tahun, pl.Int32).alias("tahun"), "kode", "level", "uraian")
+        .sort("kode")
+    )
+
+
+_TARGET_COLUMNS = [
+    "level",
+    "kode",
+    "sasaran",
+    "indikator",
+    "satuan",
+    "target",
+    "target_min",
+    "target_max",
+    "polaritas",
+    "kode_bidang",
+    "realisasi_tahunan",
+]
+
+
+def target_table(indikator: pl.DataFrame, renstra: pl.DataFrame | None, tahun: int) -> pl.DataFrame:
+    """indikator.csv (+ renstra_target.csv) rows -> the curated `target_kinerja` table."""
+    agreed = indikator.select(
+        pl.lit("perjanjian_kinerja").alias("sumber"),
+        pl.col("tahun").alias("tahun_target"),
+        *_TARGET_COLUMNS,
+    )
+    frames = [agreed]
+    if renstra is not None and renstra.height:
+        levels = indikator.select("kode", "level").unique("kode", keep="first")
+        medium = (
+            renstra.join(levels, on="kode", how="left")
+            .with_columns(
+                level=pl.coalesce(
+                    "level",
+                    pl.when(pl.col("kode").str.starts_with("T")).then(pl.lit("tujuan_daerah")),
+                    pl.when(pl.col("kode").str.starts_with("S")).then(pl.lit("sasaran")),
+                    pl.lit("lainnya"),
+                ),
+                kode_bidang=pl.lit(None, pl.String),
+                realisasi_tahunan=pl.lit(None, pl.Decimal(18, 4)),
+            )
+            .select(
+                pl.lit("renstra").alias("sumber"),
+                pl.col("tahun").alias("tahun_target"),
+                *_TARGET_COLUMNS,
+            )
+        )
+        frames.append(medium)
+    out = pl.concat(frames, how="vertical_relaxed").with_columns(
+        tahun=pl.lit(tahun, pl.Int32), tahun_target=pl.col("tahun_target").cast(pl.Int32)
+    )
+    return out.select("tahun", "sumber", "tahun_target", *_TARGET_COLUMNS).sort(
+        "sumber", "tahun_target", "kode", "indikator"
+    )
 
 
 def missing_submissions(
@@ -167,11 +233,14 @@ def consolidate(
         ],
         how="diagonal_relaxed",
     )
+    renstra = referensi["renstra_target"].baris if "renstra_target" in referensi else None
     return Konsolidasi(
         dpa=dpa,
         realisasi_anggaran=realisasi,
         capaian_kinerja=capaian,
         temuan=temuan,
         karantina=_karantina(rows, temuan, run_id),
+        kode=kode_table(referensi["hierarki"].baris, tahun),
+        target_kinerja=target_table(referensi["indikator"].baris, renstra, tahun),
         hitungan=counts(rows),
     )

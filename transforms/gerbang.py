@@ -70,6 +70,8 @@ def gate_frames(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
         "capaian_kinerja": tables["capaian_kinerja"],
         "temuan": tables["temuan"],
         "karantina": tables["karantina"],
+        "kode": tables["kode"],
+        "target_kinerja": tables["target_kinerja"],
         "keselarasan": agreement_frame(
             tables["realisasi_anggaran"], tables["dpa"], tables["temuan"], tables["karantina"]
         ),
