@@ -8,7 +8,9 @@ BIN    := $(VENV)/bin
 TAHUN  ?= 2023
 TRIWULAN ?= 4
 
-.PHONY: run test lint lock clean-venv
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test lint lock clean-venv chromium
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +21,15 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 run: $(VENV)/.installed
 	$(BIN)/lkjip run --tahun $(TAHUN) --triwulan $(TRIWULAN)
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed chromium
 	$(BIN)/python -m pytest
+
+# The report tests open the HTML report in headless Chromium (Debian's package; the
+# test drives it with playwright, which never downloads a browser of its own).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium; }
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
