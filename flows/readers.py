@@ -131,6 +131,11 @@ def read_workbook(path: Path, berkas: str) -> list[Lembar]:
 
 def decode(raw: bytes) -> str:
     """CSV bytes -> text: UTF-8 (with or without BOM), else Windows-1252."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise BerkasRusak(
+            "berkas tersimpan sebagai Unicode (UTF-16); simpan ulang sebagai "
+            "'CSV UTF-8' atau 'CSV (dipisah koma)'"
+        )
     if b"\x00" in raw[:4096]:
         raise BerkasRusak("berkas bukan teks CSV (berisi data biner)")
     if raw.startswith(b"\xef\xbb\xbf"):
@@ -159,6 +164,30 @@ def sniff_separator(text: str) -> str:
     return max([";", ","], key=score)
 
 
+def split_csv(text: str, separator: str) -> tuple[list[list[str]], set[int]]:
+    """CSV text -> its rows, and the numbers of rows that could not be split with certainty.
+
+    A well-formed file is read record by record (a quoted cell may hold a line break).
+    A stray quote anywhere makes that impossible; the file is then read line by line,
+    each broken line split leniently and marked, so one bad line never blocks the rest.
+    """
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
+        return list(reader), set()
+    except csv.Error:
+        pass
+    rows: list[list[str]] = []
+    broken: set[int] = set()
+    for number, line in enumerate(text.splitlines(), start=1):
+        try:
+            row = next(csv.reader([line], delimiter=separator, strict=True), [])
+        except csv.Error:
+            row = next(csv.reader([line], delimiter=separator, strict=False), [])
+            broken.add(number)
+        rows.append(row)
+    return rows, broken
+
+
 def read_csv(path: Path, berkas: str) -> Lembar:
     """CSV file -> one text grid; `baris` is the row number Excel shows when it opens it."""
     size = path.stat().st_size
@@ -168,11 +197,9 @@ def read_csv(path: Path, berkas: str) -> Lembar:
     if not text.strip():
         raise BerkasRusak("berkas kosong")
     separator = sniff_separator(text)
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True))
-    except csv.Error as exc:
-        raise BerkasRusak(f"baris CSV rusak ({exc}); periksa tanda kutip") from exc
-    return Lembar(berkas, None, to_grid([[c.strip() or None for c in row] for row in rows]))
+    rows, broken = split_csv(text, separator)
+    grid = to_grid([[c.strip() or None for c in row] for row in rows])
+    return Lembar(berkas, None, grid.with_columns(rusak=pl.col("baris").is_in(sorted(broken))))
 
 
 # ---------------------------------------------------------------- grid

@@ -229,8 +229,9 @@ CEK: dict[str, tuple[str, str]] = {
     "V003:target": ("V003", "target '{nilai}' bukan angka atau rentang seperti 70-80"),
     "V003:lebar": (
         "V003",
-        "baris ini terpecah menjadi lebih banyak kolom daripada judulnya (mungkin angka "
-        "berkoma tanpa tanda kutip), sehingga angkanya tidak dapat dibaca dengan pasti",
+        "baris CSV ini tidak dapat dipisah menjadi kolom dengan pasti (tanda kutip tidak "
+        "berpasangan, atau angka berkoma tanpa tanda kutip sehingga kolomnya lebih banyak "
+        "dari judul), sehingga angkanya tidak dapat dibaca dengan pasti",
     ),
     "V003:versi": ("V003", "versi DPA '{nilai}' tidak dikenal (murni atau perubahan)"),
     "V003:level": ("V003", "level '{nilai}' tidak dikenal"),

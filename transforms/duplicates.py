@@ -19,6 +19,9 @@ KEUANGAN_VALUES = ("anggaran", "realisasi_triwulan", "realisasi_kumulatif", "rea
 KINERJA_VALUES = ("satuan", "target_min", "target_max", "realisasi")
 
 _ROW = ["berkas", "lembar", "baris"]
+# A file named like a copy ("X (1).xlsx", "X - Copy.xlsx", "Salinan X.xlsx") loses to
+# the original: its rows are the ones marked as copies.
+_COPY_NAME = r"(?i)(\(\d+\)\.[a-z]+$|[ _-]copy\b|\bcopy of\b|\bsalinan\b|\bkopi\b)"
 
 
 def _location() -> pl.Expr:
@@ -105,7 +108,8 @@ def _outcome(repeats: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Repeated rows with their `cek` -> (drafts, held-back rows with status).
 
     A row may repeat under two checks (identical copies of a mixed key): the error wins.
-    Of identical copies the first (by file, sheet, row) is kept and gets no finding.
+    Of identical copies the first (by file, sheet, row; files named like copies last) is
+    kept and gets no finding.
     """
     if repeats.height == 0:
         return empty_draft(), pl.DataFrame(
@@ -116,8 +120,13 @@ def _outcome(repeats: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
                 "status": pl.String,
             }
         )
-    ranked = repeats.with_columns(_kuat=(pl.col("cek") != "V006:sama").cast(pl.Int8)).sort(
-        [*_ROW, "_kuat"], descending=[False, False, False, True], nulls_last=False
+    ranked = repeats.with_columns(
+        _kuat=(pl.col("cek") != "V006:sama").cast(pl.Int8),
+        _salinan=pl.col("berkas").str.contains(_COPY_NAME),
+    ).sort(
+        ["_salinan", *_ROW, "_kuat"],
+        descending=[False, False, False, False, True],
+        nulls_last=False,
     )
     one_per_row = ranked.unique(subset=_ROW, keep="first", maintain_order=True)
     keep_first = pl.int_range(pl.len()).over(["cek", "kunci"]) == 0

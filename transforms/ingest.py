@@ -103,16 +103,18 @@ def _validate_sheet(staged: pl.DataFrame, header: Header, context: dict) -> pl.D
     model = KeuanganBaris if header.jenis == KEUANGAN else KinerjaBaris
     data = staged.filter(pl.col("jenis_baris") == "data")
     cases = failure_cases(data, model)
-    drafts = [
-        to_findings(
-            data,
-            cases,
-            model.__name__,
-            grid_kolom=header.kolom,
-            judul=header.judul,
-            context=context,
-        )
-    ]
+    found = to_findings(
+        data,
+        cases,
+        model.__name__,
+        grid_kolom=header.kolom,
+        judul=header.judul,
+        context=context,
+    )
+    # A broken CSV line gets the one finding that says so, not one per cell it shifted.
+    broken = data.filter(pl.col("kolom_berlebih")).get_column("baris").implode()
+    says_broken = (pl.col("aturan") == "V003") & pl.col("kolom").is_null()
+    drafts = [found.filter(~pl.col("baris").is_in(broken) | says_broken)]
     if header.jenis == KEUANGAN:
         rollup = check_rollups(staged, grid_kolom=header.kolom, judul=header.judul)
         drafts.append(rollup.with_columns(**{k: pl.lit(v) for k, v in context.items()}))

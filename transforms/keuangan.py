@@ -18,15 +18,23 @@ import polars as pl
 from schemas.headers import KEUANGAN_KOLOM
 from schemas.kode import CODE, jenis_from_rekening, jenis_from_text, normalized_words
 from transforms.numbers import parse_measure, parse_money
-from transforms.sheets import Header, Lembar, body, is_numbering_row, overflow, row_content
+from transforms.sheets import (
+    Header,
+    Lembar,
+    body,
+    grid_columns,
+    layout_rows,
+    overflow,
+    row_content,
+)
 
 FIELDS = tuple(k.nama for k in KEUANGAN_KOLOM)
 MONEY_FIELDS = ("anggaran", "realisasi_triwulan", "realisasi_kumulatif")
 NUMBER_FIELDS = (*MONEY_FIELDS, "realisasi_fisik")
 
 _TOTAL_WORDS = (
-    r"^(jumlah|total|grandtotal)((belanja|keseluruhan|seluruh|anggaran|total|program|kegiatan"
-    r"|operasi|modal|tw|triwulan|realisasi|s?d|ini)*)$"
+    r"^(jumlah|total|grandtotal|subtotal|sub(jumlah|total))((belanja|keseluruhan|seluruh|anggaran"
+    r"|total|program|kegiatan|operasi|modal|tw|triwulan|realisasi|s?d|ini)*)$"
 )
 
 
@@ -43,7 +51,21 @@ def _texts(lembar: Lembar, header: Header) -> pl.DataFrame:
         ],
         isi=row_content(header),
         kolom_berlebih=overflow(lembar, header),
+        tata_letak=layout_rows(lembar, header),
+        teks_jumlah=_total_label(lembar),
     )
+
+
+def _total_label(lembar: Lembar) -> pl.Expr:
+    """-> True where any cell of the row reads like a total label (JUMLAH, Sub Total ...).
+
+    The label may sit in the Uraian or Kode column, or in a merged cell that starts in
+    another column (a "JUMLAH" merged over No..Uraian lives in the No column).
+    """
+    cells = [
+        normalized_words(pl.col(c)).str.contains(_TOTAL_WORDS) for c in grid_columns(lembar.grid)
+    ]
+    return pl.any_horizontal(cells).fill_null(False) if cells else pl.lit(False)
 
 
 def _inherit_codes(rows: pl.DataFrame) -> pl.DataFrame:
@@ -116,8 +138,8 @@ def _kinds(rows: pl.DataFrame) -> pl.DataFrame:
     below_last_total = pl.col("kode_total").cum_sum(reverse=True) == 0
     after_totals = pl.col("kode_total").any() & below_last_total
     kind = (
-        pl.when(pl.col("nomor_kolom"))
-        .then(pl.lit("nomor_kolom"))
+        pl.when(pl.col("tata_letak").is_not_null())
+        .then(pl.col("tata_letak"))
         .when(pl.col("kode_total"))
         .then(pl.lit("total"))
         .when(is_code & (parts < 6))
@@ -141,15 +163,16 @@ def stage_keuangan(
 ) -> pl.DataFrame:
     """Keuangan sheet + its header -> one staged row per non-blank body row."""
     rows = _texts(lembar, header)
-    cells = body(lembar.grid, header).drop("baris")
-    numbering = cells.height > 0 and is_numbering_row(list(cells.row(0)))
     kode_text = normalized_words(pl.col("kode_sub_kegiatan_teks")).fill_null("")
     uraian_text = normalized_words(pl.col("uraian_teks")).fill_null("")
     rows = rows.with_columns(
-        nomor_kolom=(pl.int_range(pl.len()) == 0) & pl.lit(numbering),
         kode_total=(
             ~pl.col("kode_sub_kegiatan_teks").str.contains(CODE).fill_null(False)
-            & (kode_text.str.contains(_TOTAL_WORDS) | uraian_text.str.contains(_TOTAL_WORDS))
+            & (
+                kode_text.str.contains(_TOTAL_WORDS)
+                | uraian_text.str.contains(_TOTAL_WORDS)
+                | pl.col("teks_jumlah")
+            )
         ),
     )
     rows = _inherit_codes(rows)
@@ -171,4 +194,4 @@ def stage_keuangan(
         kode_bidang=pl.lit(kode_bidang, dtype=pl.String),
         berkas=pl.lit(lembar.berkas),
         lembar=pl.lit(lembar.lembar, dtype=pl.String),
-    ).drop("nomor_kolom", "kode_total")
+    ).drop("tata_letak", "teks_jumlah", "kode_total")

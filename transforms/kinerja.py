@@ -11,7 +11,7 @@ import polars as pl
 
 from schemas.headers import KINERJA_KOLOM
 from transforms.numbers import parse_measure
-from transforms.sheets import Header, Lembar, body, is_numbering_row, overflow, row_content
+from transforms.sheets import Header, Lembar, body, layout_rows, overflow, row_content
 
 FIELDS = tuple(k.nama for k in KINERJA_KOLOM)
 
@@ -42,7 +42,6 @@ def stage_kinerja(
 ) -> pl.DataFrame:
     """Kinerja sheet + its header -> one staged row per non-blank body row."""
     cells = body(lembar.grid, header)
-    numbering = cells.height > 0 and is_numbering_row(list(cells.drop("baris").row(0)))
     rows = cells.select(
         pl.col("baris").cast(pl.Int32),
         *[
@@ -53,28 +52,33 @@ def stage_kinerja(
         ],
         isi=row_content(header),
         kolom_berlebih=overflow(lembar, header),
+        tata_letak=layout_rows(lembar, header),
     )
     has_figures = pl.col("target_teks").is_not_null() | pl.col("realisasi_teks").is_not_null()
     kind = (
-        pl.when((pl.int_range(pl.len()) == 0) & pl.lit(numbering))
-        .then(pl.lit("nomor_kolom"))
+        pl.when(pl.col("tata_letak").is_not_null())
+        .then(pl.col("tata_letak"))
         .when(pl.col("indikator_teks").is_not_null())
         .then(pl.lit("data"))
         .when(pl.col("kode_teks").is_not_null() & has_figures)
         .then(pl.lit("data"))
         .otherwise(pl.lit("keterangan"))
     )
-    return rows.with_columns(
-        jenis_baris=kind,
-        kode=pl.col("kode_teks"),
-        indikator=pl.col("indikator_teks"),
-        satuan=pl.col("satuan_teks"),
-        target=pl.col("target_teks"),
-        realisasi=parse_measure(pl.col("realisasi_teks"), percent=True),
-        keterangan=pl.col("keterangan_teks"),
-        tahun=pl.lit(tahun, dtype=pl.Int32),
-        triwulan=pl.lit(triwulan, dtype=pl.Int8),
-        kode_bidang=pl.lit(kode_bidang, dtype=pl.String),
-        berkas=pl.lit(lembar.berkas),
-        lembar=pl.lit(lembar.lembar, dtype=pl.String),
-    ).with_columns(parse_target(pl.col("target_teks")).struct.unnest())
+    return (
+        rows.with_columns(
+            jenis_baris=kind,
+            kode=pl.col("kode_teks"),
+            indikator=pl.col("indikator_teks"),
+            satuan=pl.col("satuan_teks"),
+            target=pl.col("target_teks"),
+            realisasi=parse_measure(pl.col("realisasi_teks"), percent=True),
+            keterangan=pl.col("keterangan_teks"),
+            tahun=pl.lit(tahun, dtype=pl.Int32),
+            triwulan=pl.lit(triwulan, dtype=pl.Int8),
+            kode_bidang=pl.lit(kode_bidang, dtype=pl.String),
+            berkas=pl.lit(lembar.berkas),
+            lembar=pl.lit(lembar.lembar, dtype=pl.String),
+        )
+        .with_columns(parse_target(pl.col("target_teks")).struct.unnest())
+        .drop("tata_letak")
+    )

@@ -4,8 +4,9 @@ The contract (DATA-CONTRACT.md section 1) accepts `1234567`, `1234567.5`, `1.234
 `1.234.567,50`, `Rp 1.234.567`, `(1.875.900)` for a negative and `-` for zero. A text
 with a comma is Indonesian (dots group thousands, the comma starts the decimals); a
 text with dots only is Indonesian when every group after the first has three digits,
-and otherwise a decimal point. One clarification of ours: a first group of `0` can
-never start a thousands grouping, so `0.354` is a decimal.
+and otherwise a decimal point. Clarifications of ours: a first group of `0` can never
+start a thousands grouping, so `0.354` is a decimal; "Rp" is read only in front of the
+amount ("1 Rp 234" is unreadable); the common `Rp 1.000.000,-` means whole Rupiah.
 
 Everything here is a polars expression, so a column of ten million cells is parsed in
 one vectorised pass; `parse_text` is the same parser for a single Python string.
@@ -28,7 +29,8 @@ _MAX_INTEGER_DIGITS = 16  # DECIMAL(18,2) holds 16 digits before the decimal poi
 
 _SPACES = r"[\s\u00a0\u2007\u202f]"
 _SPACES_IN_NUMBER = r"(\d)[\s\u00a0\u2007\u202f]+(\d)"
-_CURRENCY = r"(?i)rp\.?"
+_CURRENCY = r"^([(\-\u2212]?)(?i:rp\.?)"  # "Rp" leads the text (maybe after "(" or "-")
+_NO_CENTS = r",-+$"  # "Rp 1.000.000,-": the dash stands for ",00"
 _DASH_ONLY = r"^\(?[-\u2013\u2014\u2212]\)?$"
 _PARENS = r"^\((.+)\)$"
 _MINUS = r"^[-\u2212](.+)$"
@@ -49,7 +51,8 @@ def _strip(text: pl.Expr) -> pl.Expr:
     return (
         text.str.replace_all(_SPACES_IN_NUMBER, "$1\x00$2")
         .str.replace_all(_SPACES, "")
-        .str.replace_all(_CURRENCY, "")
+        .str.replace(_CURRENCY, "$1")
+        .str.replace(_NO_CENTS, "")
     )
 
 

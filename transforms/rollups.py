@@ -163,7 +163,16 @@ def check_rollups(
     grid_kolom: dict[str, str] | None = None,
     judul: dict[str, str] | None = None,
 ) -> pl.DataFrame:
-    """Staged keuangan rows of one sheet -> V008 draft findings (one per row and column)."""
+    """Staged keuangan rows of one sheet -> V008 draft findings (one per row and column).
+
+    A broken CSV line (cells shifted) is left out of the sums: its figures are not what
+    the bidang meant, and a V003 already names it.
+    """
+    rows = rows.with_columns(
+        jenis_baris=pl.when((pl.col("jenis_baris") == "data") & pl.col("kolom_berlebih"))
+        .then(pl.lit("rusak"))
+        .otherwise(pl.col("jenis_baris"))
+    )
     data = rows.filter(pl.col("jenis_baris") == "data")
     checked = [_expected_rollups(rows, data), _expected_totals(rows, data)]
     grid_kolom = grid_kolom or {}

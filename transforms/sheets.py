@@ -61,8 +61,8 @@ def column_letter(index: int) -> str:
 
 
 def grid_columns(grid: pl.DataFrame) -> list[str]:
-    """Grid -> its cell columns c1..cN in order."""
-    return [c for c in grid.columns if c != "baris"]
+    """Grid -> its cell columns c1..cN in order (not `baris`, nor a CSV's `rusak` mark)."""
+    return [c for c in grid.columns if c.startswith("c") and c[1:].isdigit()]
 
 
 def _match_row(cells: dict[str, str], jenis: str) -> tuple[dict[str, str], tuple[str, ...]]:
@@ -141,13 +141,33 @@ def overflow(lembar: Lembar, header: Header) -> pl.Expr:
     """
     if lembar.lembar is not None:
         return pl.lit(False)
+    broken = pl.col("rusak") if "rusak" in lembar.grid.columns else pl.lit(False)
     beyond = [c for c in grid_columns(lembar.grid) if int(c[1:]) > header.lebar]
     if not beyond:
-        return pl.lit(False)
-    return pl.any_horizontal([pl.col(c).is_not_null() for c in beyond])
+        return broken
+    return broken | pl.any_horizontal([pl.col(c).is_not_null() for c in beyond])
 
 
-def is_numbering_row(values: list[str | None]) -> bool:
-    """Row cells -> True when they read 1, 2, 3, ... (the column numbers printed under a header)."""
-    present = [v for v in values if v is not None]
-    return len(present) >= 3 and present == [str(i) for i in range(1, len(present) + 1)]
+def _joined_cells(columns: list[str]) -> pl.Expr:
+    """-> a row's non-empty cells, normalised like headers, joined with "|"."""
+    cells = [pl.col(c).str.to_lowercase().str.replace_all(r"[^0-9a-z]", "") for c in columns]
+    return pl.concat_list(cells).list.eval(pl.element().filter(pl.element() != "")).list.join("|")
+
+
+def layout_rows(lembar: Lembar, header: Header) -> pl.Expr:
+    """-> per row: "nomor_kolom" for the column numbers printed under a header (1, 2, 3 ...
+    or (1), (2), (3) ...), "judul_ulang" for the header printed again after a page break,
+    else null."""
+    columns = grid_columns(lembar.grid)
+    if not columns:
+        return pl.lit(None, pl.String)
+    joined = _joined_cells(columns)
+    numbering = ["|".join(str(i) for i in range(1, n + 1)) for n in range(3, len(columns) + 1)]
+    header_row = lembar.grid.slice(header.posisi, 1).select(joined).item()
+    return (
+        pl.when(joined.is_in(numbering))
+        .then(pl.lit("nomor_kolom"))
+        .when((joined == header_row) & (joined != ""))
+        .then(pl.lit("judul_ulang"))
+        .otherwise(pl.lit(None, pl.String))
+    )
