@@ -8,7 +8,7 @@ Layout under the curated folder (the analyst reads only the first kind of path):
     .rilis/2023/<rilis>/manifest.json
     manifest/tahun=2023.json            symlink -> ../.rilis/2023/aktif/manifest.json
 
-A release (`<run_id>_<time>_<pid>`) is written to `<rilis>.tmp`, flushed to disk,
+A release (`<run_id>_<time>_<random>`) is written to `<rilis>.tmp`, flushed to disk,
 renamed complete, and only then made current by replacing the single `aktif` link
 (rename(2) is atomic). A crash or a kill at any point leaves `aktif` on the previous
 release, complete and readable; leftovers are cleared by the next publication. Old
@@ -22,6 +22,7 @@ import json
 import os
 import shutil
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -204,7 +205,8 @@ def publish_year(
         _clear_leftovers(year)
         # Same inputs give the same run_id; each publication still gets its own folder,
         # so the release being replaced is never touched while the new one is written.
-        release = year / f"{run_id}_{time.strftime('%Y%m%dT%H%M%S')}_{os.getpid()}"
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        release = year / f"{run_id}_{stamp}_{uuid.uuid4().hex[:8]}"
         staging = release.with_name(release.name + ".tmp")
         outputs = []
         for name, tabel in tables.items():

@@ -54,7 +54,9 @@ def capaian(realisasi: pl.Expr, low: pl.Expr, high: pl.Expr, polaritas: pl.Expr)
             .otherwise(pl.lit(100).cast(_WIDE))
         )
     )
-    return value.round(2, mode="half_away_from_zero").cast(PERCENT)
+    # Nothing reported (or no target) is no achievement at all, not "inside the range".
+    known = realisasi.is_not_null() & low.is_not_null() & high.is_not_null()
+    return pl.when(known).then(value).round(2, mode="half_away_from_zero").cast(PERCENT)
 
 
 def predikat(capaian_persen: pl.Expr) -> pl.Expr:

@@ -148,6 +148,19 @@ def _held_rows(staged: pl.DataFrame, tabel: str, extra: pl.DataFrame) -> pl.Data
     return marked.with_columns(status=status, tabel=pl.lit(tabel)).drop("_r")
 
 
+def reference_rows(nama: str, ref: Referensi) -> pl.DataFrame:
+    """A validated reference file -> its rows, status diterima or karantina (for the accounting)."""
+    columns = ["berkas", "lembar", "baris", "isi"]
+    return pl.concat(
+        [
+            frame.select(columns).with_columns(status=pl.lit(status), tabel=pl.lit(nama))
+            for frame, status in ((ref.baris, "diterima"), (ref.karantina, "karantina"))
+            if frame.width
+        ],
+        how="vertical_relaxed",
+    )
+
+
 def _rules_per_row(temuan: pl.DataFrame) -> pl.DataFrame:
     """Findings -> per row (file, sheet, row number) the codes of its findings."""
     return (
@@ -230,9 +243,10 @@ def consolidate(
             _held_rows(keuangan, "keuangan", later),
             _held_rows(kinerja, "kinerja", later),
             unknown.with_columns(status=pl.lit("tak_dikenal"), tabel=pl.lit("tak_dikenal")),
+            *(reference_rows(nama, ref) for nama, ref in referensi.items()),
         ],
         how="diagonal_relaxed",
-    )
+    ).with_columns(pl.col("tahun").fill_null(tahun))
     renstra = referensi["renstra_target"].baris if "renstra_target" in referensi else None
     return Konsolidasi(
         dpa=dpa,

@@ -120,10 +120,24 @@ def check_parents(dpa: pl.DataFrame) -> pl.DataFrame:
         .over("berkas", "versi")
     )
     checked = ordered.with_columns(induk=parent)
-    under_wrong = checked.filter(
+    # Only a row whose own parent is also listed in the file as a roll-up can be
+    # misplaced: a DPA may give roll-ups for some kegiatan and not for others.
+    rollups = (
+        ordered.filter(pl.col("n") < 6)
+        .select("berkas", pl.col("kode_sub_kegiatan").alias("_leluhur"), _ada=pl.lit(True))
+        .unique()
+    )
+    own = checked.with_columns(
+        _leluhur=pl.col("kode_sub_kegiatan")
+        .str.split(".")
+        .list.head(parts(pl.col("induk")))
+        .list.join(".")
+    ).join(rollups, on=["berkas", "_leluhur"], how="left")
+    under_wrong = own.filter(
         pl.col("induk").is_not_null()
-        & ~pl.col("kode_sub_kegiatan").str.starts_with(pl.col("induk") + ".")
         & (parts(pl.col("induk")) < pl.col("n"))
+        & (pl.col("_leluhur") != pl.col("induk"))
+        & pl.col("_ada").fill_null(False)
     )
     return draft(
         under_wrong.with_columns(
