@@ -45,12 +45,81 @@ def run(
     ],
     raw: Raw = Path("raw"),
     curated: Curated = Path("curated"),
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            envvar="LKJIP_DASK_ADDRESS",
+            help="Run tasks on Dask: a scheduler address (tcp://host:8786) or 'local'.",
+        ),
+    ] = None,
 ) -> None:
     """Consolidate quarters 1..TRIWULAN of TAHUN from RAW and publish to CURATED."""
-    from flows.consolidate import konsolidasi
+    check_inputs(raw, tahun)
+    quiet_known_errors()
+    if dask:
+        from flows.serve import api_for_workers
 
-    result = konsolidasi(tahun=tahun, triwulan=triwulan, raw=raw, curated=curated)
+        with api_for_workers():
+            from flows.consolidate import flow_with_runner
+
+            result = flow_with_runner(dask)(
+                tahun=tahun, triwulan=triwulan, raw=raw, curated=curated
+            )
+    else:
+        from flows.consolidate import konsolidasi
+
+        result = konsolidasi(tahun=tahun, triwulan=triwulan, raw=raw, curated=curated)
     _print_run(result, tahun, curated)
+
+
+def check_inputs(raw: Path, tahun: int) -> None:
+    """Fail fast, in one line, when the year's raw folder or a reference file is unusable.
+
+    The reference files are small; reading them here once more costs little and spares
+    the operator a Prefect server start and a traceback for a missing or broken DPA.
+    """
+    from flows.pipeline import load_references
+
+    if not (raw / str(tahun)).is_dir():
+        raise LkjipError(f"folder {raw / str(tahun)} tidak ada")
+    load_references(raw, tahun)
+
+
+def quiet_known_errors() -> None:
+    """Keep Prefect's log lines for errors we explain in one line, without their traceback."""
+    import logging
+
+    class _NoTraceback(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            error = record.exc_info[1] if record.exc_info else None
+            if isinstance(error, (LkjipError, PublishError)):
+                record.exc_info = None
+                record.exc_text = None
+            return True
+
+    import prefect  # noqa: F401  (sets up Prefect's logging handlers)
+
+    quiet = _NoTraceback()
+    for name in ("prefect", "prefect.flow_runs", "prefect.task_runs"):
+        logger = logging.getLogger(name)
+        logger.addFilter(quiet)
+        for handler in logger.handlers:
+            handler.addFilter(quiet)
+
+
+@app.command()
+def serve(
+    raw: Raw = Path("raw"),
+    curated: Curated = Path("curated"),
+    port: Annotated[
+        int, typer.Option("--port", help="Port of the local Prefect server (127.0.0.1).")
+    ] = 4200,
+) -> None:
+    """Serve the quarterly deployment (10 Jan/Apr/Jul/Oct, 07:00 WIB) with a local server."""
+    from flows.serve import serve as serve_deployment
+
+    serve_deployment(raw, curated, port=port)
 
 
 def _print_run(result: dict, tahun: int, curated: Path) -> None:
@@ -112,6 +181,21 @@ def failures(
         console.print(f"Ditulis: {xlsx}")
 
 
+@app.command()
+def report(
+    tahun: Tahun,
+    curated: Curated = Path("curated"),
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the report to.")] = Path(
+        "laporan"
+    ),
+) -> None:
+    """Write the LKjIP tables and charts of TAHUN from CURATED as .xlsx and .html into OUT."""
+    from flows.report import make_report
+
+    for path in make_report(tahun, curated, out):
+        print(path)  # plain print: a long path must stay on one line
+
+
 def filter_temuan(
     temuan: pl.DataFrame, triwulan: int | None, bidang: str | None, aturan: str | None
 ) -> pl.DataFrame:
@@ -125,15 +209,24 @@ def filter_temuan(
     return temuan
 
 
-def findings_table(temuan: pl.DataFrame) -> Table:
-    """Findings -> a rich table: rule, level, quarter, bidang, where, message."""
+NARROW = 120
+
+
+def findings_table(temuan: pl.DataFrame, width: int | None = None) -> Table:
+    """Findings -> a rich table: rule, level, quarter, bidang, where, message.
+
+    Under NARROW columns (a classic terminal, or output piped to a file) the first four
+    go into one column, so the message keeps room for a whole file path on one line.
+    """
+    if (width or console.width) < NARROW:
+        return _narrow_findings_table(temuan)
     table = Table(show_lines=True, expand=True)
     table.add_column("Aturan", no_wrap=True)
     table.add_column("Tingkat", no_wrap=True)
     table.add_column("TW", no_wrap=True)
     table.add_column("Bidang")
-    table.add_column("Berkas / lembar / baris", ratio=1)
-    table.add_column("Pesan", ratio=3)
+    table.add_column("Berkas / lembar / baris", ratio=1, overflow="fold")
+    table.add_column("Pesan", ratio=3, overflow="fold")
     for row in temuan.iter_rows(named=True):
         where = " / ".join(
             str(v) for v in (row["berkas"], row["lembar"], row["baris"]) if v is not None
@@ -147,6 +240,27 @@ def findings_table(temuan: pl.DataFrame) -> Table:
             where,
             row["pesan"],
         )
+    return table
+
+
+def _narrow_findings_table(temuan: pl.DataFrame) -> Table:
+    """Findings -> a two-column table: the finding (rule, level, quarter, bidang), the message."""
+    table = Table(show_lines=True, expand=True)
+    table.add_column("Temuan", no_wrap=True)
+    table.add_column("Pesan", overflow="fold")
+    for row in temuan.iter_rows(named=True):
+        style = "red" if row["tingkat"] == "error" else "yellow"
+        quarter = "" if row["triwulan"] is None else f"TW{row['triwulan']}"
+        head = "\n".join(
+            part
+            for part in (
+                f"{row['aturan']} [{style}]{row['tingkat']}[/{style}]",
+                quarter,
+                row["kode_bidang"] or "",
+            )
+            if part
+        )
+        table.add_row(head, row["pesan"])
     return table
 
 

@@ -2,27 +2,35 @@
 
 It reads like the process a steward would describe: load the year's references, read
 each bidang's files for each quarter, validate them, reconcile against the DPA, check
-the result, publish. Tasks are coarse (a whole bidang-quarter, the whole year's
-reconciliation) and only the I/O tasks retry.
+the result, publish, and leave a summary in the Prefect UI. Tasks are coarse (a whole
+bidang-quarter, the whole year's reconciliation) and only the I/O tasks retry.
+
+Reading and validating a bidang's quarter are cached on the content of its files (and
+on the code): a corrected file is read again, an unchanged folder comes from the cache.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import subprocess
 from importlib import metadata
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.context import TaskRunContext
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows import pipeline
 from flows.gate import DATA_DOCS, HasilGerbang, run_gate
 from flows.pipeline import FolderKiriman, LkjipError, Penemuan
-from flows.publish import Tabel, active_manifest, publish_year
+from flows.publish import PublishError, Tabel, active_manifest, publish_year
 from schemas.curated import MODELS, PARTISI
+from transforms import ringkasan
 from transforms.consolidate import Konsolidasi, consolidate
 from transforms.ingest import Kiriman
 from transforms.referensi import Referensi
@@ -31,15 +39,23 @@ from transforms.sheets import HasilBaca
 PROJECT = Path(__file__).resolve().parent.parent
 SOURCE_DIRS = ("flows", "schemas", "transforms")
 MAX_WORKERS = 2  # polars parallelises inside a task; more threads only add memory
+ZONA = ZoneInfo("Asia/Jakarta")
+CACHE_DAYS = 400  # a quarter's files stay cached for the rest of the year and the next
 
 
-def code_version() -> dict[str, str | None]:
-    """-> package version, git commit (when in a checkout) and sha256 of the source code."""
+@functools.cache
+def source_sha256() -> str:
+    """-> sha256 over the pipeline's source files (the code part of every cache key)."""
     digest = hashlib.sha256()
     for folder in SOURCE_DIRS:
         for path in sorted((PROJECT / folder).rglob("*.py")):
             digest.update(path.relative_to(PROJECT).as_posix().encode())
             digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def code_version() -> dict[str, str | None]:
+    """-> package version, git commit (when in a checkout) and sha256 of the source code."""
     try:
         commit = subprocess.run(
             ["git", "-C", str(PROJECT), "rev-parse", "HEAD"],
@@ -54,7 +70,14 @@ def code_version() -> dict[str, str | None]:
         version = metadata.version("lkjip")
     except metadata.PackageNotFoundError:
         version = None
-    return {"paket": version, "git": commit, "sha256": digest.hexdigest()}
+    return {"paket": version, "git": commit, "sha256": source_sha256()}
+
+
+def quarter_before(moment: dt.datetime) -> tuple[int, int]:
+    """A date and time -> (tahun, triwulan) of the last quarter that ended before it."""
+    local = moment.astimezone(ZONA) if moment.tzinfo else moment
+    q = (local.month - 1) // 3  # quarters fully over in this year
+    return (local.year, q) if q else (local.year - 1, 4)
 
 
 def input_files(raw: Path, tahun: int, found: Penemuan) -> list[Path]:
@@ -76,7 +99,41 @@ def run_identity(inputs: dict[str, str], code: dict, tahun: int, triwulan: int) 
     return f"{tahun}-tw{triwulan}-{digest.hexdigest()[:12]}"
 
 
-@task(name="muat-referensi", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
+def submission_key(context: TaskRunContext, parameters: dict) -> str:
+    """A bidang-quarter task's parameters -> its cache key: the files' content and the code.
+
+    File names and times do not decide: a file corrected under the same name changes
+    the key, a folder whose bytes did not change keeps it.
+    """
+    sub: FolderKiriman = parameters["sub"]
+    digest = hashlib.sha256(
+        f"{context.task.name}|{source_sha256()}|{sub.tahun}|{sub.triwulan}|{sub.kode_bidang}".encode()
+    )
+    for name in sorted(parameters.get("known") or ()):
+        digest.update(f"|bidang={name}".encode())
+    for path in sub.berkas:
+        digest.update(f"|{path.name}={pipeline.sha256(path)}".encode())
+    return f"{context.task.name}-{digest.hexdigest()[:40]}"
+
+
+def retry_io(task, task_run, state) -> bool:  # noqa: ARG001 (Prefect's signature)
+    """-> retry a failed I/O task, except when it failed for a reason a retry cannot fix."""
+    try:
+        state.result()
+    except (LkjipError, PublishError):
+        return False
+    except Exception:
+        return True
+    return True
+
+
+@task(
+    name="muat-referensi",
+    retries=2,
+    retry_delay_seconds=1,
+    retry_condition_fn=retry_io,
+    cache_policy=NO_CACHE,
+)
 def load_references(raw: Path, tahun: int) -> dict[str, Referensi]:
     """raw/<tahun>/referensi -> validated reference tables."""
     refs = pipeline.load_references(raw, tahun)
@@ -88,37 +145,53 @@ def load_references(raw: Path, tahun: int) -> dict[str, Referensi]:
     return refs
 
 
-@task(name="temukan-berkas", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
+@task(
+    name="temukan-berkas",
+    retries=2,
+    retry_delay_seconds=1,
+    retry_condition_fn=retry_io,
+    cache_policy=NO_CACHE,
+)
 def discover(raw: Path, tahun: int, triwulan: int) -> Penemuan:
     """Raw folder -> each bidang's files per quarter."""
-    return pipeline.discover(raw, tahun, triwulan)
+    found = pipeline.discover(raw, tahun, triwulan)
+    get_run_logger().info(
+        "%s folder bidang, %s berkas", len(found.kiriman), sum(len(s.berkas) for s in found.kiriman)
+    )
+    return found
 
 
 @task(
     name="baca-berkas-bidang",
     retries=2,
     retry_delay_seconds=1,
-    cache_policy=NO_CACHE,
+    retry_condition_fn=retry_io,
+    cache_key_fn=submission_key,
+    cache_expiration=dt.timedelta(days=CACHE_DAYS),
+    persist_result=True,
     task_run_name="baca-TW{sub.triwulan}-{sub.kode_bidang}",
 )
 def read_bidang(sub: FolderKiriman, raw: Path) -> list[HasilBaca]:
     """A bidang's folder for a quarter -> its files read as text grids."""
-    return pipeline.read_submission(sub, raw)
+    files = pipeline.read_submission(sub, raw)
+    get_run_logger().info("TW%s %s: %s berkas dibaca", sub.triwulan, sub.kode_bidang, len(files))
+    return files
 
 
 @task(
     name="validasi-bidang",
-    cache_policy=NO_CACHE,
+    cache_key_fn=submission_key,
+    cache_expiration=dt.timedelta(days=CACHE_DAYS),
+    persist_result=True,
     task_run_name="validasi-TW{sub.triwulan}-{sub.kode_bidang}",
 )
 def validate_bidang(sub: FolderKiriman, files: list[HasilBaca], known: set[str]) -> Kiriman:
     """A bidang's read files -> its ingested submission (rows with status, findings)."""
     kiriman = pipeline.validate_submission(sub, files, known)
     get_run_logger().info(
-        "TW%s %s: %s berkas, %s baris keuangan, %s baris kinerja, %s temuan",
+        "TW%s %s: %s baris keuangan, %s baris kinerja, %s temuan",
         sub.triwulan,
         sub.kode_bidang,
-        len(files),
         kiriman.keuangan.height,
         kiriman.kinerja.height,
         kiriman.temuan.height,
@@ -169,7 +242,13 @@ def gate(result: Konsolidasi, curated: Path, tahun: int) -> HasilGerbang:
     return outcome
 
 
-@task(name="terbitkan", retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE)
+@task(
+    name="terbitkan",
+    retries=1,
+    retry_delay_seconds=2,
+    retry_condition_fn=retry_io,
+    cache_policy=NO_CACHE,
+)
 def publish(
     curated: Path, tahun: int, triwulan: int, run_id: str, result: Konsolidasi, manifest: dict
 ) -> Path:
@@ -184,6 +263,39 @@ def publish(
     return release
 
 
+@task(name="ringkasan-untuk-steward", cache_policy=NO_CACHE)
+def summarise(
+    run_id: str,
+    tahun: int,
+    triwulan: int,
+    result: Konsolidasi,
+    checked: HasilGerbang,
+    curated: Path,
+) -> None:
+    """Run -> a Markdown summary and a findings table in the Prefect UI, under stable keys."""
+    findings = (curated / "temuan" / f"tahun={tahun}").absolute()
+    create_markdown_artifact(
+        key=ringkasan.artifact_key(tahun, triwulan, "ringkasan"),
+        markdown=ringkasan.summary_markdown(
+            run_id=run_id,
+            tahun=tahun,
+            triwulan=triwulan,
+            hitungan=result.hitungan,
+            temuan=result.temuan,
+            realisasi=result.realisasi_anggaran,
+            gate_line=checked.summary(),
+            data_docs=checked.data_docs.absolute().as_uri(),
+            findings_path=findings.as_uri(),
+        ),
+        description=f"Ringkasan konsolidasi {tahun} TW{triwulan}",
+    )
+    create_table_artifact(
+        key=ringkasan.artifact_key(tahun, triwulan, "temuan"),
+        table=ringkasan.findings_rows(result.temuan),
+        description=f"Temuan konsolidasi {tahun} TW{triwulan} ({result.temuan.height} temuan)",
+    )
+
+
 def _manifest(
     run_id: str,
     tahun: int,
@@ -194,10 +306,9 @@ def _manifest(
     previous: dict | None,
 ) -> dict:
     """-> the run's manifest: identity, code, every input with sha256 and rows read."""
-    per_file = {}
+    per_file: dict[str, dict[str, int]] = {}
     for row in result.hitungan.iter_rows(named=True):
-        entry = per_file.setdefault(row["berkas"], {})
-        entry[row["status"]] = row["baris"]
+        per_file.setdefault(row["berkas"], {})[row["status"]] = row["baris"]
     before = {m["berkas"]: m["sha256"] for m in (previous or {}).get("masukan", [])}
     masukan = []
     for berkas, sha in sorted(inputs.items()):
@@ -212,7 +323,6 @@ def _manifest(
                 "berubah": None if previous is None else before.get(berkas) != sha,
             }
         )
-    tingkat = result.temuan.group_by("tingkat").len().rows()
     return {
         "run_id": run_id,
         "tahun": tahun,
@@ -220,9 +330,18 @@ def _manifest(
         "dibuat": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "versi_kode": code_version(),
         "masukan": masukan,
+        "berubah_sejak_sebelumnya": sorted(m["berkas"] for m in masukan if m["berubah"]),
         "dihapus_sejak_sebelumnya": sorted(set(before) - set(inputs)),
-        "temuan": dict(tingkat),
+        "temuan": dict(result.temuan.group_by("tingkat").len().rows()),
     }
+
+
+def _scheduled_quarter() -> tuple[int, int]:
+    """-> the quarter a run without tahun/triwulan is for: the last one ended before its time."""
+    from prefect.runtime import flow_run
+
+    moment = flow_run.scheduled_start_time or dt.datetime.now(dt.UTC)
+    return quarter_before(moment)
 
 
 @flow(
@@ -231,12 +350,19 @@ def _manifest(
     log_prints=True,
 )
 def konsolidasi(
-    tahun: int,
-    triwulan: int,
+    tahun: int | None = None,
+    triwulan: int | None = None,
     raw: Path = Path("raw"),
     curated: Path = Path("curated"),
 ) -> dict:
-    """Consolidate quarters 1..triwulan of a year from raw and publish the curated tables."""
+    """Consolidate quarters 1..triwulan of a year from raw and publish the curated tables.
+
+    Without tahun and triwulan (a scheduled run) it takes the last quarter that ended
+    before the run's scheduled time.
+    """
+    if tahun is None or triwulan is None:
+        tahun, triwulan = _scheduled_quarter()
+        get_run_logger().info("Triwulan terjadwal: %s TW%s", tahun, triwulan)
     if not 1 <= triwulan <= 4:
         raise LkjipError(f"triwulan harus 1 sampai 4, bukan {triwulan}")
     raw, curated = Path(raw), Path(curated)
@@ -263,11 +389,34 @@ def konsolidasi(
     )
     manifest["gerbang_mutu"] = {"lulus": checked.lulus, "harapan": checked.hasil}
     release = publish(curated, tahun, triwulan, run_id, result, manifest)
+    summarise(run_id, tahun, triwulan, result, checked, curated)
     return {
         "run_id": run_id,
+        "tahun": tahun,
+        "triwulan": triwulan,
         "rilis": str(release),
         "data_docs": str(checked.data_docs),
         "temuan": result.temuan,
         "hitungan": result.hitungan,
         "realisasi_anggaran": result.realisasi_anggaran,
     }
+
+
+def flow_with_runner(dask: str | None = None):
+    """-> the consolidation flow on the default thread pool, or on Dask.
+
+    `dask` is the address of an existing Dask scheduler (tcp://host:8786), or "local"
+    for a LocalCluster of two single-threaded worker processes. Workers must reach the
+    same Prefect API (PREFECT_API_URL in their environment).
+    """
+    if not dask:
+        return konsolidasi
+    from prefect_dask import DaskTaskRunner
+
+    if dask == "local":
+        runner = DaskTaskRunner(
+            cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": True}
+        )
+    else:
+        runner = DaskTaskRunner(address=dask)
+    return konsolidasi.with_options(task_runner=runner)
