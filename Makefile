@@ -10,7 +10,7 @@ TRIWULAN ?= 4
 
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint lock clean-venv chromium
+.PHONY: run test serve lint lock clean-venv chromium
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 
 run: $(VENV)/.installed
 	$(BIN)/lkjip run --tahun $(TAHUN) --triwulan $(TRIWULAN)
+	$(BIN)/lkjip report --tahun $(TAHUN)
 
 test: $(VENV)/.installed chromium
 	$(BIN)/python -m pytest
@@ -30,6 +31,10 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium; }
+
+# A real Prefect server on 127.0.0.1:4200 and the quarterly deployment served from here.
+serve: $(VENV)/.installed
+	$(BIN)/lkjip serve --raw raw --curated curated
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
