@@ -19,6 +19,7 @@ from importlib import metadata
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from pandera.errors import SchemaErrors
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
@@ -235,7 +236,17 @@ def reconcile_year(
 def gate(result: Konsolidasi, curated: Path, tahun: int) -> HasilGerbang:
     """Curated tables -> their declared types (pandera), then the Great Expectations gate."""
     for name, frame in result.tables().items():
-        MODELS[name].validate(frame, lazy=True)
+        try:
+            MODELS[name].validate(frame, lazy=True)
+        except SchemaErrors as errors:
+            cases = errors.failure_cases
+            what = ", ".join(
+                sorted({f"{c} {k}" for c, k in cases.select("column", "check").iter_rows()})
+            )
+            raise LkjipError(
+                f"tabel {name} tidak sesuai skemanya ({cases.height} kegagalan: {what}); "
+                "tidak diterbitkan"
+            ) from None
     outcome = run_gate(result.tables(), curated / DATA_DOCS / str(tahun), tahun)
     logger = get_run_logger()
     (logger.info if outcome.lulus else logger.error)("%s", outcome.summary())

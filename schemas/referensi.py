@@ -95,6 +95,9 @@ def _one_of(data: pa.PolarsData, choices: tuple[str, ...]) -> pl.LazyFrame:
     return data.lazyframe.select(cell.is_null() | cell.str.to_lowercase().is_in(list(choices)))
 
 
+# Each model declares its own check methods, even where two models check alike: pandera
+# 0.35 loses the `name` of a check method inherited by a second subclass, and the name
+# is what maps a failure to its rule and message (tests/test_rules.py guards this).
 class _Baris(pa.DataFrameModel):
     """Columns every staged reference row has."""
 

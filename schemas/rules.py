@@ -284,3 +284,20 @@ CEK: dict[str, tuple[str, str]] = {
         "{nilai_diharapkan}",
     ),
 }
+
+
+# How to fix it, where a check needs other advice than its rule's `saran`.
+SARAN: dict[str, str] = {
+    "V003:target": "Tulis target sebagai angka (25 atau 0,354) atau rentang (70-80).",
+    "V003:lebar": (
+        "Simpan ulang berkas dari Excel sebagai CSV, atau beri tanda kutip pada sel yang "
+        "berisi pemisah kolom atau tanda kutip."
+    ),
+    "V003:versi": "Tulis versi DPA sebagai 'murni' atau 'perubahan'.",
+    "V003:level": "Gunakan level yang dikenal, mis. program, kegiatan, sub_kegiatan, sasaran.",
+    "V003:polaritas": "Tulis polaritas sebagai 'positif', 'negatif' atau 'rentang'.",
+    "V003:negatif": "Pagu DPA tidak boleh negatif; salin pagu dari dokumen DPA yang sah.",
+    "V003:tanggal": "Tulis tanggal berlaku dalam bentuk tahun-bulan-tanggal, mis. 2023-10-01.",
+    "V003:tahun": "Tulis tahun anggaran dengan empat angka, mis. 2023.",
+    "V005:dpa_kosong": "Isi jenis_belanja setiap baris sub kegiatan DPA dengan operasi atau modal.",
+}

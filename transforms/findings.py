@@ -15,8 +15,9 @@ import polars as pl
 from schemas.rules import RULES
 from transforms.numbers import MONEY
 
-# The columns a stage fills; `keterangan` is the detail its message needs, `nama_kolom`
-# the pipeline's name of the column at fault (placed on the sheet's own header later).
+# The columns a stage fills; `keterangan` is the detail its message needs, `saran` advice
+# replacing the rule's own, `nama_kolom` the pipeline's name of the column at fault
+# (placed on the sheet's own header later).
 TEMUAN_DRAFT: dict[str, pl.DataType] = {
     "tahun": pl.Int32(),
     "triwulan": pl.Int8(),
@@ -36,6 +37,7 @@ TEMUAN_DRAFT: dict[str, pl.DataType] = {
     "nilai_diharapkan": pl.String(),
     "selisih": MONEY,
     "keterangan": pl.String(),
+    "saran": pl.String(),
 }
 
 # The published columns (DATA-CONTRACT.md section 3) and ours after them.
@@ -155,7 +157,7 @@ def _message() -> pl.Expr:
     for kode, rule in RULES.items():
         what = (
             pl.when(pl.col("aturan") == kode)
-            .then(fill(rule.pesan) + ". " + pl.lit(rule.saran))
+            .then(fill(rule.pesan) + ". " + pl.coalesce(pl.col("saran"), pl.lit(rule.saran)))
             .otherwise(what)
         )
     where = _location()

@@ -18,7 +18,7 @@ import polars as pl
 
 from schemas.headers import KEUANGAN, KINERJA, KOLOM, LABEL
 from schemas.masukan import KeuanganBaris, KinerjaBaris
-from schemas.rules import CEK, ERROR, RULES
+from schemas.rules import CEK, ERROR, RULES, SARAN
 from transforms import duplicates
 from transforms.findings import draft, empty_draft, fill
 from transforms.keuangan import stage_keuangan
@@ -61,8 +61,14 @@ class Kiriman:
 def note(cek: str, **values: object) -> pl.DataFrame:
     """A check name of schemas.rules.CEK + the finding's fields -> one draft finding."""
     aturan, template = CEK[cek]
-    row = pl.DataFrame([{k: v for k, v in values.items()}]) if values else pl.DataFrame({"_": [0]})
-    return draft(row.with_columns(aturan=pl.lit(aturan), keterangan=fill(template)))
+    row = pl.DataFrame([dict(values)]) if values else pl.DataFrame({"_": [0]})
+    return draft(
+        row.with_columns(
+            aturan=pl.lit(aturan),
+            keterangan=fill(template),
+            saran=pl.lit(SARAN.get(cek), pl.String),
+        )
+    )
 
 
 def _unrecognised_rows(lembar: Lembar, context: dict) -> pl.DataFrame:

@@ -12,7 +12,7 @@ import polars as pl
 
 from schemas.headers import LABEL
 from schemas.kode import jenis_from_rekening
-from schemas.rules import CEK
+from schemas.rules import CEK, SARAN
 from transforms.findings import draft, empty_draft, fill, placeholders
 from transforms.sheets import column_letter
 
@@ -101,6 +101,7 @@ def _one_check(
 ) -> pl.DataFrame:
     """Rows failing one check on one column -> their draft findings."""
     aturan, template = CEK[cek]
+    advice = SARAN.get(cek)
     cell = None
     if field is not None:
         cell = f"{field}_teks" if f"{field}_teks" in group.columns else field
@@ -108,6 +109,7 @@ def _one_check(
     letter = column_letter(int(grid_kolom[field][1:])) if field in grid_kolom else None
     frame = group.with_columns(
         aturan=pl.lit(aturan),
+        saran=pl.lit(advice, pl.String),
         nilai=nilai,
         kolom=pl.lit(judul.get(field, LABEL.get(field, field)) if field else None, pl.String),
         sel=(pl.lit(letter) + pl.col("baris").cast(pl.String)) if letter else pl.lit(None),
