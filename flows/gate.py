@@ -78,6 +78,7 @@ def run_gate(tables: dict[str, pl.DataFrame], docs: Path, tahun: int) -> HasilGe
     """Curated tables -> the gate's outcome; Data Docs written afresh to `docs`."""
     import great_expectations as gx
 
+    docs = docs.absolute()  # Great Expectations refuses a relative folder for its Data Docs
     if docs.exists():
         shutil.rmtree(docs)
     docs.mkdir(parents=True)

@@ -56,6 +56,14 @@ def test_the_demo_passes_the_gate_and_its_data_docs_are_beside_the_curated_data(
     assert len(pages) > 5  # the index and a page per validation and suite
 
 
+def test_the_gate_writes_data_docs_under_a_relative_curated_folder(demo_run, tmp_path, monkeypatch):
+    # `lkjip run` is given "curated", relative to where the operator stands.
+    monkeypatch.chdir(tmp_path)
+    outcome = run_gate(published_tables(demo_run["curated"]), Path("curated/data_docs/2023"), 2023)
+    assert outcome.lulus
+    assert (tmp_path / "curated" / "data_docs" / "2023" / "index.html").is_file()
+
+
 def test_a_broken_table_fails_the_gate_with_its_figures(demo_run, tmp_path):
     tables = published_tables(demo_run["curated"])
     ra = tables["realisasi_anggaran"]

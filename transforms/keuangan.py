@@ -22,7 +22,7 @@ from transforms.sheets import (
     Header,
     Lembar,
     body,
-    grid_columns,
+    joined_cells,
     layout_rows,
     overflow,
     row_content,
@@ -32,40 +32,38 @@ FIELDS = tuple(k.nama for k in KEUANGAN_KOLOM)
 MONEY_FIELDS = ("anggaran", "realisasi_triwulan", "realisasi_kumulatif")
 NUMBER_FIELDS = (*MONEY_FIELDS, "realisasi_fisik")
 
-_TOTAL_WORDS = (
-    r"^(jumlah|total|grandtotal|subtotal|sub(jumlah|total))((belanja|keseluruhan|seluruh|anggaran"
-    r"|total|program|kegiatan|operasi|modal|tw|triwulan|realisasi|s?d|ini)*)$"
+_TOTAL_LABEL = (
+    r"(jumlah|total|grandtotal|subtotal|sub(jumlah|total))((belanja|keseluruhan|seluruh|anggaran"
+    r"|total|program|kegiatan|operasi|modal|tw|triwulan|realisasi|s?d|ini)*)"
 )
+_TOTAL_WORDS = f"^{_TOTAL_LABEL}$"
+_TOTAL_CELL = rf"(^|\|){_TOTAL_LABEL}(\||$)"
 
 
 def _texts(lembar: Lembar, header: Header) -> pl.DataFrame:
     """Sheet -> body rows with one text column per contract column and the row as sent."""
     rows = body(lembar.grid, header)
-    return rows.select(
-        pl.col("baris").cast(pl.Int32),
-        *[
-            (pl.col(header.kolom[f]) if f in header.kolom else pl.lit(None, pl.String))
-            .str.strip_chars()
-            .alias(f"{f}_teks")
-            for f in FIELDS
-        ],
-        isi=row_content(header),
-        kolom_berlebih=overflow(lembar, header),
-        tata_letak=layout_rows(lembar, header),
-        teks_jumlah=_total_label(lembar),
+    return (
+        rows.select(
+            pl.col("baris").cast(pl.Int32),
+            *[
+                (pl.col(header.kolom[f]) if f in header.kolom else pl.lit(None, pl.String))
+                .str.strip_chars()
+                .alias(f"{f}_teks")
+                for f in FIELDS
+            ],
+            isi=row_content(header),
+            kolom_berlebih=overflow(lembar, header),
+            _sel=joined_cells(lembar),
+        )
+        .with_columns(
+            tata_letak=layout_rows(lembar, header, pl.col("_sel")),
+            # A total's label may sit in any cell: Uraian, Kode, or a merged cell that starts
+            # in another column (a "JUMLAH" merged over No..Uraian lives in the No column).
+            teks_jumlah=pl.col("_sel").str.contains(_TOTAL_CELL),
+        )
+        .drop("_sel")
     )
-
-
-def _total_label(lembar: Lembar) -> pl.Expr:
-    """-> True where any cell of the row reads like a total label (JUMLAH, Sub Total ...).
-
-    The label may sit in the Uraian or Kode column, or in a merged cell that starts in
-    another column (a "JUMLAH" merged over No..Uraian lives in the No column).
-    """
-    cells = [
-        normalized_words(pl.col(c)).str.contains(_TOTAL_WORDS) for c in grid_columns(lembar.grid)
-    ]
-    return pl.any_horizontal(cells).fill_null(False) if cells else pl.lit(False)
 
 
 def _inherit_codes(rows: pl.DataFrame) -> pl.DataFrame:

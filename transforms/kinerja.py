@@ -11,7 +11,15 @@ import polars as pl
 
 from schemas.headers import KINERJA_KOLOM
 from transforms.numbers import parse_measure
-from transforms.sheets import Header, Lembar, body, layout_rows, overflow, row_content
+from transforms.sheets import (
+    Header,
+    Lembar,
+    body,
+    joined_cells,
+    layout_rows,
+    overflow,
+    row_content,
+)
 
 FIELDS = tuple(k.nama for k in KINERJA_KOLOM)
 
@@ -52,7 +60,7 @@ def stage_kinerja(
         ],
         isi=row_content(header),
         kolom_berlebih=overflow(lembar, header),
-        tata_letak=layout_rows(lembar, header),
+        tata_letak=layout_rows(lembar, header, joined_cells(lembar)),
     )
     has_figures = pl.col("target_teks").is_not_null() | pl.col("realisasi_teks").is_not_null()
     kind = (

@@ -14,6 +14,7 @@ one vectorised pass; `parse_text` is the same parser for a single Python string.
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 
 import polars as pl
@@ -29,54 +30,33 @@ _MAX_INTEGER_DIGITS = 16  # DECIMAL(18,2) holds 16 digits before the decimal poi
 
 _SPACES = r"[\s\u00a0\u2007\u202f]"
 _SPACES_IN_NUMBER = r"(\d)[\s\u00a0\u2007\u202f]+(\d)"
-_CURRENCY = r"^([(\-\u2212]?)(?i:rp\.?)"  # "Rp" leads the text (maybe after "(" or "-")
-_NO_CENTS = r",-+$"  # "Rp 1.000.000,-": the dash stands for ",00"
-_DASH_ONLY = r"^\(?[-\u2013\u2014\u2212]\)?$"
-_PARENS = r"^\((.+)\)$"
-_MINUS = r"^[-\u2212](.+)$"
+_DASHES = "-\u2212\u2013\u2014"
 
-# Bodies without sign or currency, each with the rewrite to a plain "1234567.50".
-_COMMA_DECIMAL = r"^(?:\d{1,3}(?:\.\d{3})+|\d+),\d+$"
-_DOT_THOUSANDS = r"^[1-9]\d*(?:\.\d{3})+$"
-_DOT_DECIMAL = r"^\d+\.\d+$"
-_INTEGER = r"^\d+$"
+# One pass splits a cell (spaces removed) into its parts: "(" and/or a minus, an "Rp"
+# in front, the digits, a ",-" meaning whole Rupiah, ")" and "%".
+_CELL = (
+    rf"^(?P<lead>\(?[{_DASHES}]?\(?)(?i:rp\.?)?(?P<lead2>\(?[{_DASHES}]?\(?)"
+    r"(?P<body>\d[\d.,]*)?(?:,-+)?(?P<close>\)?)(?P<pct>%?)$"
+)
+# A second pass reads the digits in the convention they are written in:
+# ci,cf  Indonesian with a decimal comma (dots group thousands): 1.234.567,50 / 1234,5
+# th     Indonesian thousands with dots only, every group after the first of three digits
+#        (a first group of 0 is never a thousands group): 1.234.567 / 1234.567
+# pi,pf  plain, with at most one decimal point: 1234567 / 12.50 / 0.354
+_BODY = (
+    r"^(?:(?P<ci>\d{1,3}(?:\.\d{3})+|\d+),(?P<cf>\d+)"
+    r"|(?P<th>[1-9]\d*(?:\.\d{3})+)"
+    r"|(?P<pi>\d+)(?:\.(?P<pf>\d+))?)$"
+)
 
 
-def _strip(text: pl.Expr) -> pl.Expr:
-    """Text -> text without spaces and currency marks (null stays null).
+def _squeeze(text: pl.Expr) -> pl.Expr:
+    """Text -> text without spaces (null stays null).
 
     A space between two digits is not a separator of the contract: it is turned into a
     character no convention accepts, so "12 5" is unreadable rather than 125.
     """
-    return (
-        text.str.replace_all(_SPACES_IN_NUMBER, "$1\x00$2")
-        .str.replace_all(_SPACES, "")
-        .str.replace(_CURRENCY, "$1")
-        .str.replace(_NO_CENTS, "")
-    )
-
-
-def _plain(body: pl.Expr) -> pl.Expr:
-    """Unsigned body in any accepted convention -> "1234567.50" style text, null if unreadable."""
-    return (
-        pl.when(body.str.contains(_COMMA_DECIMAL))
-        .then(body.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True))
-        .when(body.str.contains(_DOT_THOUSANDS))
-        .then(body.str.replace_all(".", "", literal=True))
-        .when(body.str.contains(_DOT_DECIMAL) | body.str.contains(_INTEGER))
-        .then(body)
-        .otherwise(None)
-    )
-
-
-def _fraction_digits(plain: pl.Expr) -> pl.Expr:
-    """Plain number text -> how many digits follow the decimal point."""
-    return plain.str.extract(r"\.(\d+)$", 1).str.len_chars().fill_null(0)
-
-
-def _integer_digits(plain: pl.Expr) -> pl.Expr:
-    """Plain number text -> how many digits precede the decimal point, leading zeros aside."""
-    return plain.str.extract(r"^0*(\d*)", 1).str.len_chars()
+    return text.str.replace_all(_SPACES_IN_NUMBER, "$1\x00$2").str.replace_all(_SPACES, "")
 
 
 def parse_number(text: pl.Expr, *, max_decimals: int | None = 2, percent: bool = False) -> pl.Expr:
@@ -86,28 +66,64 @@ def parse_number(text: pl.Expr, *, max_decimals: int | None = 2, percent: bool =
     money column refuses "1.234,567" instead of rounding it; `None` accepts any and
     rounds at the tenth decimal. `percent` allows a trailing "%".
     """
-    s = _strip(text)
-    if percent:
-        s = s.str.replace(r"%$", "")
-    is_zero_dash = s.str.contains(_DASH_ONLY)
-    negative_parens = s.str.contains(_PARENS)
-    s = s.str.replace(_PARENS, "$1")
-    negative_minus = s.str.contains(_MINUS)
-    body = s.str.replace(_MINUS, "$1")
-    plain = _plain(body)
-    readable = plain.is_not_null() & (_integer_digits(plain) <= _MAX_INTEGER_DIGITS)
+    return text.map_batches(
+        functools.partial(parse_series, max_decimals=max_decimals, percent=percent),
+        return_dtype=_WIDE,
+    )
+
+
+def parse_series(
+    texts: pl.Series, *, max_decimals: int | None = 2, percent: bool = False
+) -> pl.Series:
+    """Text series -> Decimal(38,10) series (see `parse_number`).
+
+    Each step is its own column, computed once: as one nested expression polars would
+    evaluate the regex passes again for every field read from them.
+    """
+    steps = (
+        pl.DataFrame({"t": texts.cast(pl.String)})
+        .with_columns(cell=_squeeze(pl.col("t")).str.extract_groups(_CELL))
+        .unnest("cell")
+        .with_columns(
+            signs=pl.col("lead") + pl.col("lead2"),
+            parts=pl.col("body").str.extract_groups(_BODY),
+        )
+        .unnest("parts")
+        .with_columns(
+            opened=pl.col("signs").str.count_matches(r"\(", literal=False),
+            minus=pl.col("signs").str.count_matches(rf"[{_DASHES}]"),
+            closed=pl.col("close") == ")",
+            whole=pl.coalesce("ci", "th", "pi").str.replace_all(".", "", literal=True),
+            fraction=pl.coalesce("cf", "pf"),
+        )
+    )
+    opened, minus, closed = pl.col("opened"), pl.col("minus"), pl.col("closed")
+    whole, fraction = pl.col("whole"), pl.col("fraction")
+    balanced = (opened <= 1) & ((opened == 1) == closed)
+    well_formed = (
+        balanced
+        & (minus <= 1)
+        & ~((opened == 1) & (minus == 1))
+        & (pl.lit(percent) | (pl.col("pct") == ""))
+    )
+    digits = whole.str.strip_chars_start("0").str.len_chars()
+    readable = well_formed & whole.is_not_null() & (digits <= _MAX_INTEGER_DIGITS)
     if max_decimals is not None:
-        readable = readable & (_fraction_digits(plain) <= max_decimals)
-    magnitude = plain.cast(_WIDE, strict=False)
-    readable = readable & ~(negative_parens & negative_minus)
-    value = pl.when(negative_parens | negative_minus).then(-magnitude).otherwise(magnitude)
-    return (
-        pl.when(is_zero_dash)
+        readable = readable & (fraction.str.len_chars().fill_null(0) <= max_decimals)
+    magnitude = pl.concat_str([whole, pl.lit("."), fraction.fill_null("0")]).cast(
+        _WIDE, strict=False
+    )
+    dash_for_zero = pl.col("body").is_null() & (minus == 1) & balanced
+    value = (
+        pl.when(dash_for_zero)
         .then(pl.lit(Decimal(0), dtype=_WIDE))
+        .when(readable & ((opened == 1) | (minus == 1)))
+        .then(-magnitude)
         .when(readable)
-        .then(value)
+        .then(magnitude)
         .otherwise(pl.lit(None, dtype=_WIDE))
     )
+    return steps.select(value.alias(texts.name)).to_series()
 
 
 def parse_money(text: pl.Expr) -> pl.Expr:

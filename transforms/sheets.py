@@ -148,22 +148,25 @@ def overflow(lembar: Lembar, header: Header) -> pl.Expr:
     return broken | pl.any_horizontal([pl.col(c).is_not_null() for c in beyond])
 
 
-def _joined_cells(columns: list[str]) -> pl.Expr:
-    """-> a row's non-empty cells, normalised like headers, joined with "|"."""
-    cells = [pl.col(c).str.to_lowercase().str.replace_all(r"[^0-9a-z]", "") for c in columns]
-    return pl.concat_list(cells).list.eval(pl.element().filter(pl.element() != "")).list.join("|")
+def joined_cells(lembar: Lembar) -> pl.Expr:
+    """-> per row, its non-empty cells normalised like headers (letters and digits, lower
+    case) and joined with "|": one string per row that layout checks can look at."""
+    cells = []
+    for c in grid_columns(lembar.grid):
+        folded = pl.col(c).str.to_lowercase().str.replace_all(r"[^0-9a-z]", "")
+        cells.append(pl.when(folded != "").then(folded))
+    if not cells:
+        return pl.lit("")
+    return pl.concat_str(cells, separator="|", ignore_nulls=True)
 
 
-def layout_rows(lembar: Lembar, header: Header) -> pl.Expr:
-    """-> per row: "nomor_kolom" for the column numbers printed under a header (1, 2, 3 ...
-    or (1), (2), (3) ...), "judul_ulang" for the header printed again after a page break,
-    else null."""
-    columns = grid_columns(lembar.grid)
-    if not columns:
-        return pl.lit(None, pl.String)
-    joined = _joined_cells(columns)
-    numbering = ["|".join(str(i) for i in range(1, n + 1)) for n in range(3, len(columns) + 1)]
-    header_row = lembar.grid.slice(header.posisi, 1).select(joined).item()
+def layout_rows(lembar: Lembar, header: Header, joined: pl.Expr) -> pl.Expr:
+    """Rows' `joined_cells` -> "nomor_kolom" for the column numbers printed under a header
+    (1, 2, 3 ... or (1), (2), (3) ...), "judul_ulang" for the header printed again after a
+    page break, else null."""
+    width = len(grid_columns(lembar.grid))
+    numbering = ["|".join(str(i) for i in range(1, n + 1)) for n in range(3, width + 1)]
+    header_row = lembar.grid.slice(header.posisi, 1).select(joined_cells(lembar)).item()
     return (
         pl.when(joined.is_in(numbering))
         .then(pl.lit("nomor_kolom"))
