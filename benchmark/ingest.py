@@ -34,8 +34,7 @@ def write_export(path: Path, rows: int) -> int:
         amount = 1_000_000 + (n % 997) * 1_000
         total += amount
         lines.append(
-            f"{code};Belanja {n};5.1.02.01.01.{rek:04d};"
-            f"{amount * 4:,}".replace(",", ".")
+            f"{code};Belanja {n};5.1.02.01.01.{rek:04d};{amount * 4:,}".replace(",", ".")
             + ",00;"
             + f"{amount:,}".replace(",", ".")
             + ",00;-;45,50"

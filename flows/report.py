@@ -27,19 +27,12 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.pipeline import LkjipError
+from schemas.curated import MODELS
 from transforms import laporan as tl
 from transforms.laporan import Laporan
 
 INSTANSI = "Dinas Koperasi, Usaha Kecil dan Menengah Provinsi Banten"
-TABLES = (
-    "dpa",
-    "realisasi_anggaran",
-    "capaian_kinerja",
-    "temuan",
-    "karantina",
-    "kode",
-    "target_kinerja",
-)
+TABLES = tuple(MODELS)
 MAX_WORKERS = 2  # polars parallelises inside a task; more threads only add memory
 ROMAWI = {1: "I", 2: "II", 3: "III", 4: "IV"}
 

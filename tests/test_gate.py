@@ -12,23 +12,15 @@ import pytest
 import flows.consolidate as consolidation
 from flows.gate import run_gate
 from flows.pipeline import LkjipError
+from schemas.curated import MODELS
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def published_tables(curated: Path) -> dict[str, pl.DataFrame]:
     """Curated folder -> every published table, partition keys back as typed columns."""
-    names = [
-        "dpa",
-        "realisasi_anggaran",
-        "capaian_kinerja",
-        "temuan",
-        "karantina",
-        "kode",
-        "target_kinerja",
-    ]
     out = {}
-    for name in names:
+    for name in MODELS:
         frame = pl.scan_parquet(curated / name, hive_partitioning=True).collect()
         casts = {"tahun": pl.Int32, "triwulan": pl.Int8}
         out[name] = frame.with_columns(

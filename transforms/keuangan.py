@@ -18,15 +18,7 @@ import polars as pl
 from schemas.headers import KEUANGAN_KOLOM
 from schemas.kode import CODE, jenis_from_rekening, jenis_from_text, normalized_words
 from transforms.numbers import parse_measure, parse_money
-from transforms.sheets import (
-    Header,
-    Lembar,
-    body,
-    joined_cells,
-    layout_rows,
-    overflow,
-    row_content,
-)
+from transforms.sheets import Header, Lembar, body_texts
 
 FIELDS = tuple(k.nama for k in KEUANGAN_KOLOM)
 MONEY_FIELDS = ("anggaran", "realisasi_triwulan", "realisasi_kumulatif")
@@ -42,27 +34,12 @@ _TOTAL_CELL = rf"(^|\|){_TOTAL_LABEL}(\||$)"
 
 def _texts(lembar: Lembar, header: Header) -> pl.DataFrame:
     """Sheet -> body rows with one text column per contract column and the row as sent."""
-    rows = body(lembar.grid, header)
     return (
-        rows.select(
-            pl.col("baris").cast(pl.Int32),
-            *[
-                (pl.col(header.kolom[f]) if f in header.kolom else pl.lit(None, pl.String))
-                .str.strip_chars()
-                .alias(f"{f}_teks")
-                for f in FIELDS
-            ],
-            isi=row_content(header),
-            kolom_berlebih=overflow(lembar, header),
-            _sel=joined_cells(lembar),
-        )
-        .with_columns(
-            tata_letak=layout_rows(lembar, header, pl.col("_sel")),
-            # A total's label may sit in any cell: Uraian, Kode, or a merged cell that starts
-            # in another column (a "JUMLAH" merged over No..Uraian lives in the No column).
-            teks_jumlah=pl.col("_sel").str.contains(_TOTAL_CELL),
-        )
-        .drop("_sel")
+        body_texts(lembar, header, FIELDS)
+        # A total's label may sit in any cell: Uraian, Kode, or a merged cell that starts
+        # in another column (a "JUMLAH" merged over No..Uraian lives in the No column).
+        .with_columns(teks_jumlah=pl.col("sel").str.contains(_TOTAL_CELL))
+        .drop("sel")
     )
 
 

@@ -11,15 +11,7 @@ import polars as pl
 
 from schemas.headers import KINERJA_KOLOM
 from transforms.numbers import parse_measure
-from transforms.sheets import (
-    Header,
-    Lembar,
-    body,
-    joined_cells,
-    layout_rows,
-    overflow,
-    row_content,
-)
+from transforms.sheets import Header, Lembar, body_texts
 
 FIELDS = tuple(k.nama for k in KINERJA_KOLOM)
 
@@ -49,19 +41,7 @@ def stage_kinerja(
     kode_bidang: str | None,
 ) -> pl.DataFrame:
     """Kinerja sheet + its header -> one staged row per non-blank body row."""
-    cells = body(lembar.grid, header)
-    rows = cells.select(
-        pl.col("baris").cast(pl.Int32),
-        *[
-            (pl.col(header.kolom[f]) if f in header.kolom else pl.lit(None, pl.String))
-            .str.strip_chars()
-            .alias(f"{f}_teks")
-            for f in FIELDS
-        ],
-        isi=row_content(header),
-        kolom_berlebih=overflow(lembar, header),
-        tata_letak=layout_rows(lembar, header, joined_cells(lembar)),
-    )
+    rows = body_texts(lembar, header, FIELDS).drop("sel")
     has_figures = pl.col("target_teks").is_not_null() | pl.col("realisasi_teks").is_not_null()
     kind = (
         pl.when(pl.col("tata_letak").is_not_null())

@@ -148,6 +148,25 @@ def overflow(lembar: Lembar, header: Header) -> pl.Expr:
     return broken | pl.any_horizontal([pl.col(c).is_not_null() for c in beyond])
 
 
+def body_texts(lembar: Lembar, header: Header, fields: tuple[str, ...]) -> pl.DataFrame:
+    """Sheet + header -> its body rows: `<field>_teks` per contract column (stripped text),
+    the row as sent (`isi`), whether a CSV line is broken (`kolom_berlebih`), its layout
+    kind (`tata_letak`) and its cells normalised and joined (`sel`)."""
+    rows = body(lembar.grid, header).select(
+        pl.col("baris").cast(pl.Int32),
+        *[
+            (pl.col(header.kolom[f]) if f in header.kolom else pl.lit(None, pl.String))
+            .str.strip_chars()
+            .alias(f"{f}_teks")
+            for f in fields
+        ],
+        isi=row_content(header),
+        kolom_berlebih=overflow(lembar, header),
+        sel=joined_cells(lembar),
+    )
+    return rows.with_columns(tata_letak=layout_rows(lembar, header, pl.col("sel")))
+
+
 def joined_cells(lembar: Lembar) -> pl.Expr:
     """-> per row, its non-empty cells normalised like headers (letters and digits, lower
     case) and joined with "|": one string per row that layout checks can look at."""
