@@ -6,6 +6,7 @@ files of the year. The logic of what the cells mean stays in transforms/.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -54,9 +55,17 @@ def relative(path: Path, raw: Path) -> str:
 
 
 def sha256(path: Path) -> str:
-    """File -> hex sha256 of its bytes."""
+    """File -> hex sha256 of its bytes (hashed once per process while its stat holds)."""
+    stat = path.stat()
+    key = (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+    return _sha256(str(path.resolve()), key)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _sha256(path: str, stat_key: tuple) -> str:  # noqa: ARG001 (stat_key keys the cache)
+    """File path (+ inode, size, mtime and ctime as cache key) -> hex sha256 of its bytes."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
