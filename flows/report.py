@@ -628,7 +628,10 @@ def write_xlsx(lap: Laporan, out: Path, perintah: str) -> Path:
     """Report + folder -> <out>/lkjip_<tahun>.xlsx, one sheet per table."""
 
     def write(path: Path) -> None:
-        book = xlsxwriter.Workbook(str(path))
+        # Text from the sources stays text: a name starting with "=" is not a formula.
+        book = xlsxwriter.Workbook(
+            str(path), {"strings_to_formulas": False, "strings_to_urls": False}
+        )
         book.set_properties(
             {"title": f"LKjIP {lap.tahun}", "author": INSTANSI, "company": INSTANSI}
         )

@@ -525,3 +525,25 @@ def test_report_refuses_a_year_before_tw4(curated: Path, tmp_path: Path) -> None
     (ra / "triwulan=1").symlink_to((curated / "realisasi_anggaran/tahun=2023/triwulan=1").resolve())
     with pytest.raises(LkjipError, match="belum sampai triwulan 4"):
         report.make_report(TAHUN, partial, tmp_path / "out")
+
+
+def test_text_that_looks_like_a_formula_stays_text(demo_run, tmp_path):
+    """A name beginning with '=' (typed or hostile) must not become a live formula."""
+    import shutil
+
+    import openpyxl
+
+    curated = tmp_path / "curated"
+    shutil.copytree(demo_run["curated"], curated, symlinks=True)
+    release = (curated / ".rilis" / "2023" / "aktif").resolve()
+    kode = pl.read_parquet(release / "kode" / "part-0.parquet")
+    hostile = '=HYPERLINK("http://contoh.invalid","klik")'
+    kode = kode.with_columns(
+        uraian=pl.when(pl.col("kode") == "2.17.05").then(pl.lit(hostile)).otherwise("uraian")
+    )
+    kode.write_parquet(release / "kode" / "part-0.parquet")
+    xlsx, _ = report.make_report(2023, curated, tmp_path / "laporan")
+    book = openpyxl.load_workbook(xlsx)
+    cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row]
+    found = [c for c in cells if c.value == hostile]
+    assert found and all(c.data_type == "s" for c in found)
