@@ -52,6 +52,10 @@ def read_file(path: Path, berkas: str) -> HasilBaca:
         return HasilBaca(berkas, tuple(_read(path, berkas)))
     except BerkasRusak as problem:
         return HasilBaca(berkas, masalah=str(problem))
+    except (OSError, ValueError, csv.Error, MemoryError) as problem:
+        # Whatever a hostile or damaged file does to a reader, it is that file's finding;
+        # the other files of the run go on.
+        return HasilBaca(berkas, masalah=f"berkas tidak dapat dibaca ({type(problem).__name__})")
 
 
 def _read(path: Path, berkas: str) -> list[Lembar]:
@@ -157,7 +161,10 @@ def sniff_separator(text: str) -> str:
     lines = [line for line in text.splitlines()[:50] if line.strip()]
 
     def score(sep: str) -> tuple[int, int]:
-        counts = [len(row) for row in csv.reader(lines, delimiter=sep)]
+        try:
+            counts = [len(row) for row in csv.reader(lines, delimiter=sep)]
+        except csv.Error:  # a damaged line: count separators instead
+            counts = [line.count(sep) + 1 for line in lines]
         widest = max(counts, default=0)
         return (sum(1 for c in counts if c == widest and c > 1), widest)
 
@@ -182,7 +189,10 @@ def split_csv(text: str, separator: str) -> tuple[list[list[str]], set[int]]:
         try:
             row = next(csv.reader([line], delimiter=separator, strict=True), [])
         except csv.Error:
-            row = next(csv.reader([line], delimiter=separator, strict=False), [])
+            try:
+                row = next(csv.reader([line], delimiter=separator, strict=False), [])
+            except csv.Error:  # e.g. a cell beyond csv's field size limit: keep the line whole
+                row = [line]
             broken.add(number)
         rows.append(row)
     return rows, broken

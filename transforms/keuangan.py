@@ -112,8 +112,12 @@ def _kinds(rows: pl.DataFrame) -> pl.DataFrame:
     no_key = ~is_code & rek.is_null()
     below_last_total = pl.col("kode_total").cum_sum(reverse=True) == 0
     after_totals = pl.col("kode_total").any() & below_last_total
+    # A broken CSV line is data whatever it looks like: it cannot be told apart, so it is
+    # held back with its V003 rather than set aside as a caption.
     kind = (
-        pl.when(pl.col("tata_letak").is_not_null())
+        pl.when(pl.col("kolom_berlebih"))
+        .then(pl.lit("data"))
+        .when(pl.col("tata_letak").is_not_null())
         .then(pl.col("tata_letak"))
         .when(pl.col("kode_total"))
         .then(pl.lit("total"))

@@ -43,8 +43,12 @@ def stage_kinerja(
     """Kinerja sheet + its header -> one staged row per non-blank body row."""
     rows = body_texts(lembar, header, FIELDS).drop("sel")
     has_figures = pl.col("target_teks").is_not_null() | pl.col("realisasi_teks").is_not_null()
+    # A broken CSV line is data whatever it looks like: it cannot be told apart, so it is
+    # held back with its V003 rather than set aside as a caption.
     kind = (
-        pl.when(pl.col("tata_letak").is_not_null())
+        pl.when(pl.col("kolom_berlebih"))
+        .then(pl.lit("data"))
+        .when(pl.col("tata_letak").is_not_null())
         .then(pl.col("tata_letak"))
         .when(pl.col("indikator_teks").is_not_null())
         .then(pl.lit("data"))
