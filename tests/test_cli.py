@@ -13,6 +13,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from cli_runner import run_lkjip
 
 ROOT = Path(__file__).resolve().parents[1]
 LKJIP = ROOT / ".venv" / "bin" / "lkjip"
@@ -27,14 +28,7 @@ def lkjip(
     args: list[str], env: dict[str, str], cwd: Path, columns: int = 200
 ) -> subprocess.CompletedProcess:
     """Run the installed `lkjip` with a terminal of `columns` characters."""
-    return subprocess.run(
-        [str(LKJIP), *args],
-        env={**env, "COLUMNS": str(columns)},
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    return run_lkjip(args, env, cwd, columns=columns)
 
 
 def flat(text: str) -> str:
