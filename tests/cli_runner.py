@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 from pathlib import Path
@@ -32,6 +33,32 @@ def run_lkjip(
             process.send_signal(signal.SIGABRT)
             stdout, stderr = process.communicate(timeout=60)
             raise AssertionError(
-                f"lkjip {' '.join(args)} hung for {timeout:.0f} s; its threads:\n{stderr[-20000:]}"
+                f"lkjip {' '.join(args)} hung for {timeout:.0f} s; where each thread stood:\n"
+                f"{innermost_frames(stderr)}\n--- its stderr, last part:\n{stderr[-12000:]}"
             ) from None
     return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def innermost_frames(stderr: str, depth: int = 6) -> str:
+    """faulthandler's dump in `stderr` -> each thread's `depth` innermost frames, compactly.
+
+    A CI log keeps only so much of a failure: this puts what matters (where each thread
+    waits) first, before the run's own log lines.
+    """
+    threads = re.split(r"\n(?=(?:Current thread|Thread) 0x)", stderr)
+    lines = []
+    for block in threads[1:]:
+        head, *frames = block.strip().splitlines()
+        frames = [f.strip() for f in frames if f.strip().startswith("File ")]
+        lines.append(head.rstrip(":") + ": " + " <- ".join(_short(f) for f in frames[:depth]))
+    return "\n".join(lines) or "(no thread dump)"
+
+
+def _short(frame: str) -> str:
+    """'File "/x/site-packages/polars/lazyframe/frame.py", line 2407 in collect' -> shorter."""
+    match = re.match(r'File "(?P<path>[^"]+)", line (?P<line>\d+) in (?P<fn>.+)', frame)
+    if match is None:
+        return frame
+    path = re.sub(r"^.*/(site-packages|lib/python3\.\d+)/", "", match["path"])
+    path = re.sub(r"^.*/(flows|transforms|schemas)/", r"\1/", path)
+    return f"{match['fn']}@{path}:{match['line']}"

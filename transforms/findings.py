@@ -168,8 +168,8 @@ def _message() -> pl.Expr:
     )
 
 
-def _identity() -> pl.Expr:
-    """-> a finding id from what it is about, not where the file put it.
+def _identity_key() -> pl.Expr:
+    """-> the text a finding id is hashed from: what it is about, not where the file put it.
 
     A corrected resubmission moves rows and renames files; the same problem on the same
     sub kegiatan and column keeps its id, so a steward can follow it across runs.
@@ -194,16 +194,21 @@ def _identity() -> pl.Expr:
         separator="|",
         ignore_nulls=True,
     )
-    return key.map_batches(_sha256_prefix, return_dtype=pl.String)
+    return key
 
 
 def _sha256_prefix(keys: pl.Series) -> pl.Series:
     """Series of keys -> the first 16 hex digits of each key's sha256.
 
-    sha256 rather than polars' own hash, which may change between polars versions.
+    sha256 rather than polars' own hash, which may change between polars versions. Run
+    here in the caller's thread on a collected column, never as a polars callback: Python
+    called back from inside polars' thread pool can deadlock it when tasks run in
+    parallel (pola-rs/polars#27600).
     """
     return pl.Series(
-        [hashlib.sha256(k.encode()).hexdigest()[:16] for k in keys.to_list()], dtype=pl.String
+        keys.name,
+        [hashlib.sha256(k.encode()).hexdigest()[:16] for k in keys.to_list()],
+        dtype=pl.String,
     )
 
 
@@ -219,8 +224,9 @@ def finalize(drafts: pl.DataFrame, run_id: str) -> pl.DataFrame:
             pl.col("tingkat"), pl.col("aturan").replace_strict(tingkat, return_dtype=pl.String)
         ),
         pesan=_message(),
-        temuan_id=_identity(),
+        temuan_id=_identity_key(),
     )
+    out = out.with_columns(_sha256_prefix(out.get_column("temuan_id")))
     # The same problem at several places (copies of one row) gets -2, -3, ... in file order.
     out = out.sort("berkas", "lembar", "baris", nulls_last=False).with_columns(
         temuan_id=pl.when(pl.len().over("temuan_id") > 1)

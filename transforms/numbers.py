@@ -14,7 +14,6 @@ one vectorised pass; `parse_text` is the same parser for a single Python string.
 
 from __future__ import annotations
 
-import functools
 from decimal import Decimal
 
 import polars as pl
@@ -65,46 +64,34 @@ def parse_number(text: pl.Expr, *, max_decimals: int | None = 2, percent: bool =
     `max_decimals` rejects (null) a value with more decimals than that, which is how a
     money column refuses "1.234,567" instead of rounding it; `None` accepts any and
     rounds at the tenth decimal. `percent` allows a trailing "%".
+
+    A pure polars expression, never a Python callback: a callback that runs polars again
+    from inside polars' thread pool can deadlock it when flows run several tasks at once
+    (pola-rs/polars#27600). Each step is a field of one struct, computed once by
+    `struct.with_fields`: as one flat expression polars would evaluate the regex passes
+    again for every field read from them.
     """
-    return text.map_batches(
-        functools.partial(parse_series, max_decimals=max_decimals, percent=percent),
-        return_dtype=_WIDE,
+    cell = _squeeze(text.cast(pl.String)).str.extract_groups(_CELL)
+    steps = cell.struct.with_fields(
+        signs=pl.field("lead") + pl.field("lead2"),
+        parts=pl.field("body").str.extract_groups(_BODY),
+    ).struct.with_fields(
+        opened=pl.field("signs").str.count_matches(r"\(", literal=False),
+        minus=pl.field("signs").str.count_matches(rf"[{_DASHES}]"),
+        closed=pl.field("close") == ")",
+        whole=pl.coalesce(
+            *(pl.field("parts").struct.field(g) for g in ("ci", "th", "pi"))
+        ).str.replace_all(".", "", literal=True),
+        fraction=pl.coalesce(*(pl.field("parts").struct.field(g) for g in ("cf", "pf"))),
     )
-
-
-def parse_series(
-    texts: pl.Series, *, max_decimals: int | None = 2, percent: bool = False
-) -> pl.Series:
-    """Text series -> Decimal(38,10) series (see `parse_number`).
-
-    Each step is its own column, computed once: as one nested expression polars would
-    evaluate the regex passes again for every field read from them.
-    """
-    steps = (
-        pl.DataFrame({"t": texts.cast(pl.String)})
-        .with_columns(cell=_squeeze(pl.col("t")).str.extract_groups(_CELL))
-        .unnest("cell")
-        .with_columns(
-            signs=pl.col("lead") + pl.col("lead2"),
-            parts=pl.col("body").str.extract_groups(_BODY),
-        )
-        .unnest("parts")
-        .with_columns(
-            opened=pl.col("signs").str.count_matches(r"\(", literal=False),
-            minus=pl.col("signs").str.count_matches(rf"[{_DASHES}]"),
-            closed=pl.col("close") == ")",
-            whole=pl.coalesce("ci", "th", "pi").str.replace_all(".", "", literal=True),
-            fraction=pl.coalesce("cf", "pf"),
-        )
-    )
-    opened, minus, closed = pl.col("opened"), pl.col("minus"), pl.col("closed")
-    whole, fraction = pl.col("whole"), pl.col("fraction")
+    opened, minus, closed = pl.field("opened"), pl.field("minus"), pl.field("closed")
+    whole, fraction = pl.field("whole"), pl.field("fraction")
     balanced = (opened <= 1) & ((opened == 1) == closed)
     well_formed = (
         balanced
         & (minus <= 1)
         & ~((opened == 1) & (minus == 1))
-        & (pl.lit(percent) | (pl.col("pct") == ""))
+        & (pl.lit(percent) | (pl.field("pct") == ""))
     )
     digits = whole.str.strip_chars_start("0").str.len_chars()
     readable = well_formed & whole.is_not_null() & (digits <= _MAX_INTEGER_DIGITS)
@@ -113,7 +100,7 @@ def parse_series(
     magnitude = pl.concat_str([whole, pl.lit("."), fraction.fill_null("0")]).cast(
         _WIDE, strict=False
     )
-    dash_for_zero = pl.col("body").is_null() & (minus == 1) & balanced
+    dash_for_zero = pl.field("body").is_null() & (minus == 1) & balanced
     value = (
         pl.when(dash_for_zero)
         .then(pl.lit(Decimal(0), dtype=_WIDE))
@@ -123,7 +110,7 @@ def parse_series(
         .then(magnitude)
         .otherwise(pl.lit(None, dtype=_WIDE))
     )
-    return steps.select(value.alias(texts.name)).to_series()
+    return steps.struct.with_fields(value=value).struct.field("value").name.keep()
 
 
 def parse_money(text: pl.Expr) -> pl.Expr:
