@@ -34,7 +34,7 @@ chromium:
 
 # A real Prefect server on 127.0.0.1:4200 and the quarterly deployment served from here.
 serve: $(VENV)/.installed
-	$(BIN)/lkjip serve --raw raw --curated curated
+	$(BIN)/lkjip serve --raw raw --curated curated --out laporan
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

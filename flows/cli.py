@@ -112,6 +112,9 @@ def quiet_known_errors() -> None:
 def serve(
     raw: Raw = Path("raw"),
     curated: Curated = Path("curated"),
+    laporan: Annotated[
+        Path, typer.Option("--out", help="Folder of the annual report built after TW4.")
+    ] = Path("laporan"),
     port: Annotated[
         int, typer.Option("--port", help="Port of the local Prefect server (127.0.0.1).")
     ] = 4200,
@@ -119,7 +122,7 @@ def serve(
     """Serve the quarterly deployment (10 Jan/Apr/Jul/Oct, 07:00 WIB) with a local server."""
     from flows.serve import serve as serve_deployment
 
-    serve_deployment(raw, curated, port=port)
+    serve_deployment(raw, curated, laporan, port=port)
 
 
 def _print_run(result: dict, tahun: int, curated: Path) -> None:

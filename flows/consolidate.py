@@ -365,11 +365,13 @@ def konsolidasi(
     triwulan: int | None = None,
     raw: Path = Path("raw"),
     curated: Path = Path("curated"),
+    laporan: Path | None = None,
 ) -> dict:
     """Consolidate quarters 1..triwulan of a year from raw and publish the curated tables.
 
     Without tahun and triwulan (a scheduled run) it takes the last quarter that ended
-    before the run's scheduled time.
+    before the run's scheduled time. With `laporan`, a TW4 run then builds the year's
+    LKjIP report there (the subflow laporan-tahunan).
     """
     if tahun is None or triwulan is None:
         tahun, triwulan = _scheduled_quarter()
@@ -401,7 +403,13 @@ def konsolidasi(
     manifest["gerbang_mutu"] = {"lulus": checked.lulus, "harapan": checked.hasil}
     release = publish(curated, tahun, triwulan, run_id, result, manifest)
     summarise(run_id, tahun, triwulan, result, checked, curated)
+    report = None
+    if laporan is not None and triwulan == 4:
+        from flows.report import laporan_tahunan
+
+        report = laporan_tahunan(tahun=tahun, curated=curated, out=Path(laporan))
     return {
+        "laporan": report,
         "run_id": run_id,
         "tahun": tahun,
         "triwulan": triwulan,

@@ -2,9 +2,10 @@
 
 The deployment runs the consolidation on the 10th day after each quarter's end at
 07:00 Asia/Jakarta (10 January, April, July and October); a run without tahun and
-triwulan takes the quarter that just ended. `lkjip serve` (and `make serve`) start a
-real Prefect server bound to 127.0.0.1 when no PREFECT_API_URL is set, then serve the
-deployment from this process: a scheduled or triggered run executes here.
+triwulan takes the quarter that just ended, and after TW4 it builds the annual report.
+`lkjip serve` (and `make serve`) start a real Prefect server bound to 127.0.0.1 when no
+PREFECT_API_URL is set, then serve the deployment from this process: a scheduled or
+triggered run executes here.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ TIMEZONE = "Asia/Jakarta"
 HOST = "127.0.0.1"
 
 
-def deployment(raw: Path, curated: Path):
-    """-> the quarterly RunnerDeployment of the consolidation flow."""
+def deployment(raw: Path, curated: Path, laporan: Path):
+    """-> the quarterly RunnerDeployment of the consolidation flow (report after TW4)."""
     from prefect.schedules import Cron
 
     from flows.consolidate import konsolidasi
@@ -36,10 +37,15 @@ def deployment(raw: Path, curated: Path):
     return konsolidasi.to_deployment(
         name=DEPLOYMENT,
         schedules=[Cron(CRON, timezone=TIMEZONE)],
-        parameters={"raw": str(raw.absolute()), "curated": str(curated.absolute())},
+        parameters={
+            "raw": str(raw.absolute()),
+            "curated": str(curated.absolute()),
+            "laporan": str(laporan.absolute()),
+        },
         description=(
             "Konsolidasi triwulanan: tanggal 10 setelah akhir triwulan, 07.00 WIB. "
-            "Tanpa tahun/triwulan, triwulan yang baru berakhir yang dikonsolidasi."
+            "Tanpa tahun/triwulan, triwulan yang baru berakhir yang dikonsolidasi; "
+            "sesudah TW4 laporan LKjIP tahunan dibuat."
         ),
         tags=["lkjip", "triwulanan"],
     )
@@ -99,27 +105,33 @@ def prefect_server(port: int, log: Path, env: dict | None = None) -> Iterator[st
             process.kill()
 
 
-def serve(raw: Path, curated: Path, port: int | None = None, log: Path | None = None) -> None:
+def serve(
+    raw: Path,
+    curated: Path,
+    laporan: Path = Path("laporan"),
+    port: int | None = None,
+    log: Path | None = None,
+) -> None:
     """Serve the quarterly deployment; start a local server first when none is configured."""
     configured = os.environ.get("PREFECT_API_URL")
     if configured:
-        _serve(raw, curated, configured)
+        _serve(raw, curated, laporan, configured)
         return
     port = port or 4200
     log = log or Path(os.environ.get("PREFECT_HOME", Path.home() / ".prefect")) / "server.log"
     with prefect_server(port, log) as api_url:
         print(f"Server Prefect: http://{HOST}:{port} (log: {log})", flush=True)
-        _serve(raw, curated, api_url)
+        _serve(raw, curated, laporan, api_url)
 
 
-def _serve(raw: Path, curated: Path, api_url: str) -> None:
+def _serve(raw: Path, curated: Path, laporan: Path, api_url: str) -> None:
     """Register the deployment with the server at `api_url` and run its flow runs here."""
     os.environ["PREFECT_API_URL"] = api_url  # for anything this process starts
     from prefect import serve as prefect_serve
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     with temporary_settings(updates={PREFECT_API_URL: api_url}):
-        prefect_serve(deployment(raw, curated), print_starting_message=True)
+        prefect_serve(deployment(raw, curated, laporan), print_starting_message=True)
 
 
 @contextmanager

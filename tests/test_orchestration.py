@@ -87,15 +87,22 @@ def real_server(tmp_path_factory, raw_copy_module):
     }
     with prefect_server(port, home / "server.log", env=env) as api_url:
         log = (home / "serve.log").open("wb")
+        laporan = tmp_path_factory.mktemp("laporan-served")
         served = subprocess.Popen(
-            [str(LKJIP), "serve", "--raw", str(raw_copy_module), "--curated", str(curated)],
+            [
+                str(LKJIP),
+                "serve",
+                *("--raw", str(raw_copy_module)),
+                *("--curated", str(curated)),
+                *("--out", str(laporan)),
+            ],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         try:
-            yield {"api": api_url, "curated": curated, "home": home}
+            yield {"api": api_url, "curated": curated, "home": home, "laporan": laporan}
         finally:
             served.terminate()
             served.wait(timeout=30)
@@ -184,6 +191,9 @@ def test_quarterly_deployment_on_a_real_server(real_server):
     assert [(r["aturan"], r["kode_bidang"], r["triwulan"]) for r in rows] == [
         ("R004", "pemberdayaan-koperasi", 4)
     ]
+    # A TW4 run of the deployment also leaves the year's report.
+    assert (real_server["laporan"] / "lkjip_2023.html").is_file()
+    assert (real_server["laporan"] / "lkjip_2023.xlsx").is_file()
     published = read_table(real_server["curated"], "realisasi_anggaran")
     at_tw4 = published.filter(pl.col("triwulan") == 4)
     assert at_tw4.get_column("realisasi_kumulatif").sum() == Decimal("25035654473")
