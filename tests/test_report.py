@@ -1,4 +1,4 @@
-"""Tests of the annual report (transforms/laporan.py, flows/report.py, `lkjip report`).
+"""Tests of the annual report (transforms/laporan.py, flows/report*.py, `lkjip report`).
 
 Golden figures come from the printed LKjIP 2023 in ../shared/reference/2023, read here
 with the csv module; the demo consolidated to TW4 (the `demo_run` fixture) is the input.
@@ -19,7 +19,7 @@ import openpyxl
 import polars as pl
 import pytest
 
-from flows import report
+from flows import report, report_html, report_tables, report_xlsx
 from flows.pipeline import LkjipError
 from transforms import laporan
 from transforms.capaian import capaian, predikat
@@ -174,7 +174,7 @@ def test_efisiensi_beside_tabel_3_6_and_its_reading(lap: laporan.Laporan) -> Non
 def test_demo_has_no_error_findings(lap: laporan.Laporan) -> None:
     assert lap.jumlah_error == 0
     assert lap.peringatan == 1  # the 400 Rp pagu difference (R004)
-    assert report.error_note(lap, "lkjip failures --tahun 2023") is None
+    assert report_tables.error_note(lap, "lkjip failures --tahun 2023") is None
 
 
 # --- hand-computed capaian: negatif polarity and outside a range ---------------------------------
@@ -261,7 +261,7 @@ def test_tabel_3_4_renstra_and_progress_by_hand() -> None:
     assert s2["capaian_renstra"] == D("106.25")  # 85 above 70-80
     assert s2["progres"] == D("100.00")  # 85 inside 75-85
     assert s3["renstra_min"] is None and s3["progres"] is None  # no Renstra row: "-"
-    assert report.shown((s3["akhir_min"], s3["akhir_max"]), "target") == "-"
+    assert report_tables.shown((s3["akhir_min"], s3["akhir_max"]), "target") == "-"
 
 
 def test_no_capaian_where_nothing_was_reported() -> None:
@@ -274,7 +274,7 @@ def test_no_capaian_where_nothing_was_reported() -> None:
     assert t31.get_column("predikat").item() is None
     t34 = laporan.tabel_3_4(unreported, TARGETS, TAHUN)
     assert row_of(t34, kode="S1")["progres"] is None
-    assert report.shown(None, "persen") == "-"
+    assert report_tables.shown(None, "persen") == "-"
 
 
 @pytest.mark.parametrize(
@@ -308,7 +308,7 @@ def test_efficiency_reading(capaian_persen: str | None, serapan: str | None, kun
     ],
 )
 def test_indonesian_numbers(value: object, args: tuple, expected: str) -> None:
-    assert report.angka(value, *args) == expected
+    assert report_tables.angka(value, *args) == expected
 
 
 def test_money_stays_decimal_to_the_last_cell(lap: laporan.Laporan) -> None:
@@ -316,8 +316,8 @@ def test_money_stays_decimal_to_the_last_cell(lap: laporan.Laporan) -> None:
         frame = getattr(lap, name)
         money = [c for c, t in frame.schema.items() if t == MONEY]
         assert money, name
-    assert report.excel_value(D("25035654473.00"), "uang") == 25035654473
-    assert report.excel_value(D("93.12"), "persen") == 93.12
+    assert report_xlsx.excel_value(D("25035654473.00"), "uang") == 25035654473
+    assert report_xlsx.excel_value(D("93.12"), "persen") == 93.12
 
 
 # --- the flow, the workbook and the page --------------------------------------------------------
@@ -462,8 +462,8 @@ def test_error_findings_are_announced_in_page_and_every_sheet(
     assert lap.jumlah_error == 3
     command = "lkjip failures --tahun 2023"
     xlsx, page = (
-        report.write_xlsx(lap, tmp_path, command),
-        report.write_html(lap, tmp_path, command),
+        report_xlsx.write_xlsx(lap, tmp_path, command),
+        report_html.write_html(lap, tmp_path, command),
     )
 
     html = page.read_text(encoding="utf-8")
@@ -482,7 +482,7 @@ def test_error_findings_are_announced_in_page_and_every_sheet(
 def test_error_note_in_chromium(frames: dict[str, pl.DataFrame], tmp_path: Path) -> None:
     temuan = pl.DataFrame({"aturan": ["V004"], "tingkat": ["error"]})
     lap = laporan.build({**frames, "temuan": temuan}, TAHUN)
-    page = report.write_html(lap, tmp_path, "lkjip failures --tahun 2023")
+    page = report_html.write_html(lap, tmp_path, "lkjip failures --tahun 2023")
     seen = open_in_chromium(page, tmp_path / "dengan_error.png")
     assert seen["errors"] == []
     assert seen["alert"] == 1

@@ -1,0 +1,456 @@
+"""The annual report as one self-contained web page: the tables and inline SVG charts.
+
+No script, no web font, no CDN: the page opens offline. The charts are an S-curve of
+cumulative realisation per program against its ceiling, absorption per program and
+capaian per IKU with its predikat.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import textwrap
+from collections.abc import Iterable
+from pathlib import Path
+
+import polars as pl
+
+from flows.report_tables import (
+    INSTANSI,
+    ROMAWI,
+    TEXT_KINDS,
+    Kolom,
+    Tabel,
+    angka,
+    column_cells,
+    header_rows,
+    nama_pendek,
+    potong,
+    replace_atomically,
+    rp_singkat,
+    shown,
+    table_specs,
+)
+from transforms.laporan import Laporan
+
+# --- charts (inline SVG) -------------------------------------------------------------------------
+PREDIKAT_WARNA = {
+    "Sangat Tinggi": "#1a7f37",
+    "Tinggi": "#57a64a",
+    "Sedang": "#d4a200",
+    "Rendah": "#e07b00",
+    "Sangat Rendah": "#c62828",
+}
+WARNA_REALISASI = "#1f5fa8"
+WARNA_PAGU = "#c0392b"
+
+
+def _e(text: object) -> str:
+    """Value -> text escaped for HTML and SVG."""
+    return html.escape(str(text), quote=True)
+
+
+def nice_step(value: float) -> float:
+    """Rough step -> a round axis step (1, 2, 2.5 or 5 × 10^n) at least as large."""
+    if value <= 0:
+        return 1.0
+    power = 10 ** math.floor(math.log10(value))
+    return next(s * power for s in (1, 2, 2.5, 5, 10) if s * power >= value)
+
+
+def axis(largest: float, ticks: int = 4) -> list[float]:
+    """Largest value -> round tick values from 0 to just above it."""
+    step = nice_step(largest / ticks)
+    return [step * i for i in range(math.ceil(largest / step) + 1)] if largest > 0 else [0.0, 1.0]
+
+
+def _svg(width: int, height: int, label: str, body: Iterable[str]) -> str:
+    """Size + accessible label + elements -> an inline SVG that scales to its container."""
+    return (
+        f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="{_e(label)}" '
+        f'xmlns="http://www.w3.org/2000/svg"><title>{_e(label)}</title>{"".join(body)}</svg>'
+    )
+
+
+def _text(x: float, y: float, text: str, **attrs: object) -> str:
+    """Position + text + attributes -> an SVG text element."""
+    extra = " ".join(f'{k.rstrip("_").replace("_", "-")}="{_e(v)}"' for k, v in attrs.items())
+    return f'<text x="{x:.1f}" y="{y:.1f}" {extra}>{_e(text)}</text>'
+
+
+def _lines(text: str, width: int, count: int = 2) -> list[str]:
+    """Text -> at most count lines of about width characters (the last cut with an ellipsis)."""
+    lines = textwrap.wrap(text, width) or [""]
+    if len(lines) > count:
+        lines = [*lines[: count - 1], potong(" ".join(lines[count - 1 :]), width)]
+    return lines
+
+
+def _title(x: float, y: float, text: str, width: int, css: str) -> str:
+    """Position + long text -> an SVG text of up to two lines."""
+    spans = "".join(
+        f'<tspan x="{x:.1f}" dy="{0 if i == 0 else 15}">{_e(line)}</tspan>'
+        for i, line in enumerate(_lines(text, width))
+    )
+    return f'<text x="{x:.1f}" y="{y:.1f}" class="{css}">{spans}</text>'
+
+
+def svg_kurva_panel(kode: str, uraian: str, rows: list[dict]) -> str:
+    """One program's quarters (pagu, realisasi_kumulatif, %) -> its S-curve against the pagu."""
+    w, h, left, right, top, bottom = 360, 262, 54, 296, 56, 222
+    pagu = [float(r["pagu"]) for r in rows]
+    real = [float(r["realisasi_kumulatif"]) for r in rows]
+    ticks = axis(max([*pagu, *real]) * 1.06)
+    ymax = ticks[-1]
+
+    def x(q: int) -> float:
+        return left + q * (right - left) / 4
+
+    def y(v: float) -> float:
+        return bottom - v / ymax * (bottom - top)
+
+    body = [_title(4, 16, f"{kode} {nama_pendek(uraian)}", 50, "judul-panel")]
+    for value in ticks:
+        gy = y(value)
+        body.append(f'<line x1="{left}" x2="{right}" y1="{gy:.1f}" y2="{gy:.1f}" class="grid"/>')
+        body.append(_text(left - 6, gy + 4, rp_singkat(value), class_="sumbu", text_anchor="end"))
+    for q, label in enumerate(["Awal", "TW I", "TW II", "TW III", "TW IV"]):
+        body.append(_text(x(q), bottom + 17, label, class_="sumbu", text_anchor="middle"))
+    steps = []
+    for q, value in enumerate(pagu, start=1):
+        steps += [f"{x(q - 1):.1f},{y(value):.1f}", f"{x(q):.1f},{y(value):.1f}"]
+    body.append(f'<polyline points="{" ".join(steps)}" class="pagu"/>')
+    body.append(_text(x(0) + 4, y(pagu[0]) - 6, f"pagu {rp_singkat(pagu[0])}", class_="label-pagu"))
+    if pagu[-1] != pagu[0]:
+        body.append(
+            _text(
+                right, y(pagu[-1]) - 6, rp_singkat(pagu[-1]), class_="label-pagu", text_anchor="end"
+            )
+        )
+    points = [(x(0), y(0))] + [(x(q), y(v)) for q, v in enumerate(real, start=1)]
+    line = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
+    base = f"{x(len(real)):.1f},{y(0):.1f}"
+    body.append(f'<polygon points="{line} {base}" class="area"/>')
+    body.append(f'<polyline points="{line}" class="realisasi"/>')
+    for (px, py), r in zip(points[1:], rows, strict=True):
+        body.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3.5" class="titik"/>')
+        label = f"{angka(r['persen_realisasi'], 2)}%"
+        if r is rows[-1]:
+            body.append(_text(px + 7, py + 4, label, class_="label-akhir"))
+        else:
+            body.append(_text(px - 5, py - 7, label, class_="label-titik", text_anchor="end"))
+    return _svg(w, h, f"Kurva S realisasi {kode} {uraian}", body)
+
+
+def svg_kurva_s(kurva: pl.DataFrame) -> str:
+    """Per program and quarter realisation -> a grid of S-curve panels (HTML)."""
+    panels = []
+    for (kode,), group in kurva.group_by("kode", maintain_order=True):
+        rows = group.sort("triwulan").to_dicts()
+        svg = svg_kurva_panel(kode, rows[0]["uraian"] or "", rows)
+        panels.append(f'<figure class="panel">{svg}</figure>')
+    return f'<div class="kisi">{"".join(panels)}</div>'
+
+
+BAR_WIDTH = 640
+
+
+def _bar_rows(items: list[dict], scale_max: float, label: str) -> tuple[list[str], int]:
+    """Bar items (nama, nilai, warna, teks, penanda) -> SVG rows and the chart's height."""
+    left, right, row_h, first = 8, BAR_WIDTH - 190, 46, 30
+
+    def sx(v: float) -> float:
+        return left + v / scale_max * (right - left)
+
+    body = [_text(sx(100), 14, label, class_="sumbu", text_anchor="middle")]
+    for i, item in enumerate(items):
+        top = first + i * row_h
+        value = item["nilai"] or 0.0
+        body.append(_text(left, top + 10, item["nama"], class_="nama-batang"))
+        body.append(
+            f'<rect x="{left}" y="{top + 16}" width="{sx(100) - left:.1f}" height="16" '
+            'class="jalur"/>'
+        )
+        body.append(
+            f'<rect x="{left}" y="{top + 16}" width="{max(sx(value) - left, 0):.1f}" '
+            f'height="16" fill="{item["warna"]}"/>'
+        )
+        body.append(
+            f'<line x1="{sx(100):.1f}" x2="{sx(100):.1f}" y1="{top + 12}" y2="{top + 36}" '
+            'class="acuan"/>'
+        )
+        marker = item.get("penanda")
+        if marker is not None:
+            body.append(
+                f'<path d="M{sx(marker):.1f},{top + 13} l6,11 l-6,11 l-6,-11 z" class="penanda"/>'
+            )
+        end = max(value, 100.0, marker or 0.0)
+        body.append(_text(sx(end) + 12, top + 29, item["teks"], class_="nilai-batang"))
+    return body, first + len(items) * row_h + 4
+
+
+def svg_serapan(efisiensi: pl.DataFrame) -> str:
+    """Efficiency table -> bars of absorption per program, capaian as a marker, 100% line."""
+    items = []
+    for r in efisiensi.iter_rows(named=True):
+        total = r["jenis_baris"] == "total"
+        nama = "Seluruh program" if total else f"{r['kode']} {nama_pendek(r['uraian'])}"
+        serapan = None if r["serapan"] is None else float(r["serapan"])
+        capaian = None if r["capaian_persen"] is None else float(r["capaian_persen"])
+        items.append(
+            {
+                "nama": potong(nama, 80),
+                "nilai": serapan,
+                "warna": "#0b3d75" if total else WARNA_REALISASI,
+                "teks": "tanpa pagu" if serapan is None else f"{angka(r['serapan'], 2)}%",
+                "penanda": capaian,
+            }
+        )
+    values = [v for i in items for v in (i["nilai"], i["penanda"]) if v is not None]
+    body, height = _bar_rows(items, max([100.0, *values]) * 1.04, "100%")
+    return _svg(BAR_WIDTH, height, "Serapan anggaran per program", body)
+
+
+def svg_capaian(tabel_3_1: pl.DataFrame) -> str:
+    """IKU table -> bars of capaian per IKU, coloured by predikat, 100% line."""
+    items = []
+    for r in tabel_3_1.iter_rows(named=True):
+        capaian = None if r["capaian_persen"] is None else float(r["capaian_persen"])
+        predikat = r["predikat"] or "belum ada capaian"
+        items.append(
+            {
+                "nama": potong(f"{r['kode']} {r['indikator']}", 80),
+                "nilai": capaian,
+                "warna": PREDIKAT_WARNA.get(r["predikat"], "#9e9e9e"),
+                "teks": f"{angka(r['capaian_persen'], 2)}% · {predikat}",
+            }
+        )
+    values = [i["nilai"] for i in items if i["nilai"] is not None]
+    body, height = _bar_rows(items, max([110.0, *values]) * 1.04, "target 100%")
+    return _svg(BAR_WIDTH, height, "Capaian IKU dan predikatnya", body)
+
+
+# --- the web page ------------------------------------------------------------------------------
+CSS = """
+:root { --biru: #1f5fa8; --tua: #0b3d75; --abu: #595959; --garis: #c8c8c8; }
+* { box-sizing: border-box; }
+body { font-family: "Segoe UI", "Noto Sans", "DejaVu Sans", Arial, sans-serif; color: #1b1b1b;
+  margin: 0; background: #f4f6f9; line-height: 1.4; }
+main { max-width: 1280px; margin: 0 auto; padding: 24px 28px 48px; background: #fff; }
+header .instansi { margin: 0; color: var(--abu); font-size: 15px; }
+h1 { margin: 4px 0 6px; font-size: 26px; color: var(--tua); }
+h2 { margin: 36px 0 8px; font-size: 19px; color: var(--tua); border-bottom: 2px solid #dbe5f1;
+  padding-bottom: 4px; }
+h3 { margin: 0 0 6px; font-size: 15px; }
+.meta { margin: 0; color: var(--abu); font-size: 13px; }
+.awas { margin: 16px 0; padding: 14px 18px; border: 2px solid #c62828; background: #fdecea;
+  color: #7f1010; border-radius: 6px; font-size: 15px; }
+.awas strong { display: block; font-size: 17px; margin-bottom: 4px; }
+.info { margin: 12px 0; padding: 8px 14px; background: #eef5ea; border-left: 4px solid #1a7f37;
+  font-size: 13px; }
+code { background: #f1f1f1; padding: 1px 5px; border-radius: 3px; font-size: 13px; }
+nav { margin: 14px 0 4px; font-size: 13px; }
+nav a { margin-right: 14px; color: var(--biru); text-decoration: none; }
+.kartu { display: grid; grid-template-columns: repeat(3, 1fr); gap: 12px;
+  margin: 18px 0 6px; }
+.kartu div { border: 1px solid var(--garis); border-radius: 6px; padding: 10px 14px; }
+.kartu span { display: block; color: var(--abu); font-size: 12px; }
+.kartu b { font-size: 22px; color: var(--tua); white-space: nowrap; }
+.kartu .baik b { color: #1a7f37; } .kartu .buruk b { color: #c62828; }
+.kisi { display: grid; grid-template-columns: repeat(3, 1fr); gap: 10px 16px; }
+figure { margin: 0; }
+.panel { border: 1px solid #e3e3e3; border-radius: 6px; padding: 4px; }
+.legenda { font-size: 13px; color: var(--abu); margin: 4px 0 10px; }
+.legenda i { display: inline-block; width: 22px; height: 0; vertical-align: middle;
+  margin: 0 6px 0 12px; border-top: 3px solid var(--biru); }
+.legenda i.putus { border-top: 2px dashed #c0392b; }
+.legenda i.kotak { width: 12px; height: 12px; border: 0; }
+.legenda i.wajik { width: 10px; height: 10px; border: 0; background: #111;
+  transform: rotate(45deg); }
+svg { width: 100%; height: auto; display: block; }
+svg text { font-family: inherit; }
+.judul-panel { font-size: 12.5px; font-weight: 600; fill: #1b1b1b; }
+.sumbu { font-size: 10.5px; fill: #666; }
+.grid { stroke: #e6e6e6; stroke-width: 1; }
+.pagu { fill: none; stroke: #c0392b; stroke-width: 2; stroke-dasharray: 6 4; }
+.label-pagu { font-size: 10.5px; fill: #c0392b; font-weight: 600; }
+.realisasi { fill: none; stroke: #1f5fa8; stroke-width: 2.5; }
+.area { fill: #1f5fa8; fill-opacity: 0.10; stroke: none; }
+.titik { fill: #1f5fa8; stroke: #fff; stroke-width: 1.5; }
+.label-titik { font-size: 10px; fill: #444; }
+.label-akhir { font-size: 12px; font-weight: 700; fill: #0b3d75; }
+.nama-batang { font-size: 12.5px; fill: #1b1b1b; }
+.nilai-batang { font-size: 12.5px; font-weight: 700; fill: #1b1b1b; }
+.jalur { fill: #eceff3; }
+.acuan { stroke: #333; stroke-width: 1; stroke-dasharray: 4 3; }
+.penanda { fill: #111; }
+.grafik2 { display: grid; grid-template-columns: 1fr 1fr; gap: 24px; }
+.gulir { overflow-x: auto; }
+table { border-collapse: collapse; width: 100%; font-size: 12.5px; margin-top: 6px; }
+th, td { border: 1px solid var(--garis); padding: 4px 6px; vertical-align: top; }
+th { background: #dbe5f1; color: #12324f; text-align: center; vertical-align: middle; }
+td.angka { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+td.tengah { text-align: center; }
+tr.program td, tr.kegiatan td, tr.jenis_belanja td, tr.sasaran td, tr.total td { font-weight: 700; }
+tr.program td { background: #eef4fb; }
+tr.jenis_belanja td { background: #fcefe6; }
+tr.sasaran td { background: #eef5ea; }
+tr.total td { background: #e7e7e7; border-top: 2px solid #333; }
+tr.kegiatan td.nama { padding-left: 16px; }
+tr.sub_kegiatan td.nama { padding-left: 30px; }
+.lencana { color: #fff; border-radius: 10px; padding: 1px 8px; font-size: 11.5px;
+  white-space: nowrap; font-weight: 600; }
+.catatan { font-size: 12px; color: var(--abu); margin: 6px 0 0; }
+@media (max-width: 900px) { .kisi, .grafik2 { grid-template-columns: 1fr; } }
+@media print {
+  @page { size: A4 landscape; margin: 12mm; }
+  body { background: #fff; } main { max-width: none; padding: 0; } nav { display: none; }
+  section { break-inside: avoid-page; } h2 { break-after: avoid; }
+}
+"""
+
+
+def _min_width(kolom: Kolom) -> str:
+    """Column spec -> a style attribute keeping a text column readable (none for numbers)."""
+    if kolom.jenis not in TEXT_KINDS:
+        return ""
+    return f' style="min-width:{kolom.lebar_maks / 3:.0f}em"'
+
+
+def _html_header_cells(tabel: Tabel) -> str:
+    """Table spec -> its <thead> rows (group headers spanning their columns)."""
+    rows = header_rows(tabel.kolom)
+    top, bottom, col = [], [], 0
+    while col < len(tabel.kolom):
+        kolom = tabel.kolom[col]
+        if kolom.grup is None:
+            top.append(f'<th rowspan="{rows}"{_min_width(kolom)}>{_e(kolom.judul)}</th>')
+            col += 1
+            continue
+        span = 1
+        while col + span < len(tabel.kolom) and tabel.kolom[col + span].grup == kolom.grup:
+            span += 1
+        top.append(f'<th colspan="{span}">{_e(kolom.grup)}</th>')
+        bottom += [f"<th{_min_width(k)}>{_e(k.judul)}</th>" for k in tabel.kolom[col : col + span]]
+        col += span
+    head = f"<tr>{''.join(top)}</tr>"
+    return (
+        f"<thead>{head}<tr>{''.join(bottom)}</tr></thead>"
+        if rows == 2
+        else f"<thead>{head}</thead>"
+    )
+
+
+def _td(value: object, kolom: Kolom) -> str:
+    """Cell value + column spec -> a <td> with the Indonesian text and its alignment."""
+    text = shown(value, kolom.jenis)
+    if kolom.jenis == "predikat" and value:
+        warna = PREDIKAT_WARNA.get(value, "#9e9e9e")
+        return f'<td><span class="lencana" style="background:{warna}">{_e(text)}</span></td>'
+    if kolom.jenis in TEXT_KINDS:
+        css = "nama" if kolom.jenis == "nama" else ""
+    else:
+        css = "tengah" if text == "-" or kolom.jenis == "nomor" else "angka"
+    return f'<td class="{css}">{_e(text)}</td>' if css else f"<td>{_e(text)}</td>"
+
+
+def html_table(tabel: Tabel, frame: pl.DataFrame) -> str:
+    """Table spec + frame -> a <section> with the title, the table and its notes."""
+    columns = [column_cells(frame, k) for k in tabel.kolom]
+    body = []
+    for i, jenis_baris in enumerate(map(tabel.style, frame.get_column("jenis_baris").to_list())):
+        cells = "".join(_td(columns[c][i], k) for c, k in enumerate(tabel.kolom))
+        body.append(f'<tr class="{_e(jenis_baris)}">{cells}</tr>')
+    notes = "".join(f'<p class="catatan">{_e(n)}</p>' for n in tabel.catatan)
+    return (
+        f'<section id="{tabel.jangkar}"><h2>{_e(tabel.judul)}</h2><div class="gulir"><table>'
+        f"{_html_header_cells(tabel)}<tbody>{''.join(body)}</tbody></table></div>{notes}</section>"
+    )
+
+
+def _status_html(lap: Laporan, perintah: str) -> str:
+    """Report -> the findings note near the top: a red alert for errors, else a quiet line."""
+    command = f"<code>{_e(perintah)}</code>"
+    if lap.jumlah_error:
+        per_rule = ", ".join(f"{a}: {n}" for a, n in lap.temuan_error.iter_rows())
+        held = f" ({lap.karantina} baris dikarantina)" if lap.karantina else ""
+        return (
+            '<div class="awas" role="alert"><strong>Perhatian: ada '
+            f"{lap.jumlah_error} temuan tingkat error pada data tahun {lap.tahun} ({_e(per_rule)})"
+            f"</strong>Baris yang bermasalah{held} tidak masuk tabel-tabel di bawah, jadi angkanya "
+            "bisa kurang dari yang sebenarnya. Selesaikan temuan itu sebelum laporan ini dicetak. "
+            f"Lihat daftarnya: {command}</div>"
+        )
+    warning = ""
+    if lap.peringatan:
+        warning = f" {lap.peringatan} temuan tingkat peringatan (datanya tetap masuk): {command}."
+    return f'<p class="info">Tidak ada temuan tingkat error pada tahun {lap.tahun}.{warning}</p>'
+
+
+def _cards_html(lap: Laporan) -> str:
+    """Report -> the headline figures: pagu, realisasi, serapan, sisa, IKU reached, errors."""
+    total = lap.tabel_3_6.filter(pl.col("jenis_baris") == "total").row(0, named=True)
+    iku = lap.tabel_3_1
+    reached = iku.filter(pl.col("capaian_persen") >= 100).height
+    cards = [
+        ("", "Pagu anggaran", f"Rp {angka(total['pagu'])}"),
+        ("", f"Realisasi s.d. TW {ROMAWI[lap.triwulan]}", f"Rp {angka(total['realisasi'])}"),
+        ("", "Serapan anggaran", f"{angka(total['persen_realisasi'], 2)}%"),
+        ("", "Sisa anggaran", f"Rp {angka(total['sisa'])}"),
+        (
+            "baik" if reached == iku.height else "buruk",
+            "IKU tercapai (≥ 100%)",
+            f"{reached} dari {iku.height}",
+        ),
+        ("buruk" if lap.jumlah_error else "baik", "Temuan error", str(lap.jumlah_error)),
+    ]
+    body = "".join(
+        f'<div class="{c}"><span>{_e(k)}</span><b>{_e(v)}</b></div>' for c, k, v in cards
+    )
+    return f'<div class="kartu">{body}</div>'
+
+
+def _charts_html(lap: Laporan) -> str:
+    """Report -> the charts section: S-curves, absorption, capaian per IKU."""
+    predikat = "".join(
+        f'<i class="kotak" style="background:{w}"></i>{_e(p)}' for p, w in PREDIKAT_WARNA.items()
+    )
+    return (
+        '<section id="grafik"><h2>Kurva S: realisasi kumulatif per triwulan terhadap pagu</h2>'
+        '<p class="legenda"><i></i>realisasi kumulatif (% dari pagu yang berlaku)'
+        '<i class="putus"></i>pagu yang berlaku (DPA murni, lalu DPA perubahan)</p>'
+        f"{svg_kurva_s(lap.kurva_s)}</section>"
+        '<div class="grafik2"><section id="serapan"><h2>Serapan anggaran per program</h2>'
+        '<p class="legenda"><i class="kotak" style="background:#1f5fa8"></i>serapan (%)'
+        '<i class="wajik"></i>capaian kinerja program (%)</p>'
+        f"{svg_serapan(lap.efisiensi)}</section>"
+        '<section id="capaian"><h2>Capaian IKU dan predikatnya</h2>'
+        f'<p class="legenda">{predikat}</p>{svg_capaian(lap.tabel_3_1)}</section></div>'
+    )
+
+
+def render_html(lap: Laporan, perintah: str) -> str:
+    """Report + findings command -> the whole self-contained page (inline CSS and SVG)."""
+    specs = table_specs(lap)
+    nav = "".join(f'<a href="#{t.jangkar}">{_e(t.lembar)}</a>' for t in specs)
+    tables = "".join(html_table(t, getattr(lap, t.atribut)) for t in specs)
+    title = f"Laporan Kinerja Instansi Pemerintah (LKjIP) Tahun {lap.tahun}"
+    return (
+        '<!DOCTYPE html><html lang="id"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_e(title)} — {_e(INSTANSI)}</title><style>{CSS}</style></head><body><main>"
+        f'<header><p class="instansi">{_e(INSTANSI)}</p><h1>{_e(title)}</h1>'
+        f'<p class="meta">Tabel dan grafik disusun otomatis dari tabel terkurasi lkjip, data s.d. '
+        f"Triwulan {ROMAWI[lap.triwulan]} {lap.tahun}. Angka dalam Rupiah kecuali disebut lain."
+        f"</p></header>{_status_html(lap, perintah)}{_cards_html(lap)}"
+        f'<nav><a href="#grafik">Grafik</a>{nav}</nav>{_charts_html(lap)}{tables}'
+        "</main></body></html>"
+    )
+
+
+def write_html(lap: Laporan, out: Path, perintah: str) -> Path:
+    """Report + folder -> <out>/lkjip_<tahun>.html."""
+    page = render_html(lap, perintah)
+    return replace_atomically(
+        Path(out) / f"lkjip_{lap.tahun}.html", lambda p: p.write_text(page, encoding="utf-8")
+    )
