@@ -8,6 +8,7 @@ its parsed value, and check names are keys of schemas.rules.CEK.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandera.polars as pa
@@ -89,10 +90,12 @@ def _readable(data: pa.PolarsData) -> pl.LazyFrame:
     return data.lazyframe.select(pl.col(data.key).is_null() | pl.col(parsed).is_not_null())
 
 
-def _one_of(data: pa.PolarsData, choices: tuple[str, ...]) -> pl.LazyFrame:
-    """Category text column -> True where empty or one of `choices` (case-insensitively)."""
+def _one_of(data: pa.PolarsData, choices: Iterable[str], *, wajib: bool = False) -> pl.LazyFrame:
+    """Category text column -> True where one of `choices` (case-insensitively), or empty
+    unless `wajib` (required)."""
     cell = pl.col(data.key)
-    return data.lazyframe.select(cell.is_null() | cell.str.to_lowercase().is_in(list(choices)))
+    among = cell.str.to_lowercase().is_in(list(choices))
+    return data.lazyframe.select(among.fill_null(False) if wajib else cell.is_null() | among)
 
 
 # Each model declares its own check methods, even where two models check alike: pandera
@@ -129,9 +132,7 @@ class DpaBaris(_Baris):
 
     @pa.check("versi_teks", name="V003:versi")
     def _versi(cls, data: pa.PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select(
-            pl.col(data.key).str.to_lowercase().is_in(list(VERSI)).fill_null(False)
-        )
+        return _one_of(data, VERSI, wajib=True)
 
     @pa.check("tanggal_berlaku_teks", name="V003:tanggal")
     def _tanggal(cls, data: pa.PolarsData) -> pl.LazyFrame:
@@ -173,9 +174,7 @@ class HierarkiBaris(_Baris):
 
     @pa.check("level_teks", name="V003:level")
     def _level(cls, data: pa.PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select(
-            pl.col(data.key).str.to_lowercase().is_in(list(LEVEL_HIERARKI)).fill_null(False)
-        )
+        return _one_of(data, LEVEL_HIERARKI, wajib=True)
 
 
 class BidangBaris(_Baris):
@@ -209,9 +208,7 @@ class IndikatorBaris(_Baris):
 
     @pa.check("level_teks", name="V003:level")
     def _level(cls, data: pa.PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select(
-            pl.col(data.key).str.to_lowercase().is_in(list(LEVEL_INDIKATOR)).fill_null(False)
-        )
+        return _one_of(data, LEVEL_INDIKATOR, wajib=True)
 
     @pa.check("kode", name="V002:kinerja")
     def _kode(cls, data: pa.PolarsData) -> pl.LazyFrame:
@@ -223,9 +220,7 @@ class IndikatorBaris(_Baris):
 
     @pa.check("polaritas_teks", name="V003:polaritas")
     def _polaritas(cls, data: pa.PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select(
-            pl.col(data.key).str.to_lowercase().is_in(list(POLARITAS)).fill_null(False)
-        )
+        return _one_of(data, POLARITAS, wajib=True)
 
     @pa.check("realisasi_tahunan_teks", name="V003")
     def _realisasi(cls, data: pa.PolarsData) -> pl.LazyFrame:
@@ -257,9 +252,7 @@ class RenstraTargetBaris(_Baris):
 
     @pa.check("polaritas_teks", name="V003:polaritas")
     def _polaritas(cls, data: pa.PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select(
-            pl.col(data.key).str.to_lowercase().is_in(list(POLARITAS)).fill_null(False)
-        )
+        return _one_of(data, POLARITAS, wajib=True)
 
 
 MODEL: dict[str, type[_Baris]] = {

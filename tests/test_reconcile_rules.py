@@ -198,6 +198,18 @@ UR_0601 = "Perluasan Akses Pasar, Akses Pembiayaan, Penataan Manajemen"
 UR_0701 = "Menumbuhkembangkan UMKM untuk Menjadi Usaha yang Tangguh dan Mandiri"
 
 
+# --- categories of the reference files -----------------------------------------------------------
+def test_v003_a_reference_category_outside_its_list_or_left_empty() -> None:
+    rows = [list(r) for r in INDIKATOR_ROWS]
+    rows[1][7] = "Positive"  # English spelling: not a polaritas of the contract
+    rows[2][1] = ""  # level left empty
+    rows[0][7] = "NEGATIF"  # near miss: the right word in capitals
+    berkas = "2023/referensi/indikator.csv"
+    result = validate_reference(Lembar(berkas, None, grid([INDIKATOR_HEADER, *rows])), "indikator")
+    fired = sorted(result.temuan.select("aturan", "baris", "kolom").rows())
+    assert fired == [("V003", 3, "polaritas"), ("V003", 4, "level")]
+
+
 # --- the version in force ---------------------------------------------------------------------
 def test_murni_is_in_force_until_the_perubahan_takes_effect(dpa):
     got = in_force(dpa, 4).select("triwulan", "versi").rows()
