@@ -189,6 +189,12 @@ MODELS: dict[str, type[_Tabel]] = {
 }
 """Curated table name -> its model."""
 
+
+def polars_schema(model: type[_Tabel]) -> dict[str, pl.DataType]:
+    """Curated model -> its columns with their polars types, in the published order."""
+    return {name: column.dtype.type for name, column in model.to_schema().columns.items()}
+
+
 PARTISI = {
     "dpa": ["tahun"],
     "realisasi_anggaran": ["tahun", "triwulan"],

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from schemas.curated import Karantina, polars_schema
 from transforms import dpa as dpa_stage
 from transforms.capaian import capaian_table
 from transforms.findings import draft, empty_draft, finalize, place_columns
@@ -18,19 +19,7 @@ from transforms.ingest import Kiriman, empty_kiriman
 from transforms.reconcile import ROW, check_rows, reconcile
 from transforms.referensi import Referensi
 
-KARANTINA: dict[str, pl.DataType] = {
-    "run_id": pl.String(),
-    "tahun": pl.Int32(),
-    "triwulan": pl.Int8(),
-    "kode_bidang": pl.String(),
-    "berkas": pl.String(),
-    "lembar": pl.String(),
-    "baris": pl.Int32(),
-    "tabel": pl.String(),
-    "status": pl.String(),
-    "aturan": pl.String(),
-    "isi": pl.String(),
-}
+KARANTINA = polars_schema(Karantina)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import re
 
 import polars as pl
 
+from schemas.curated import Temuan, polars_schema
 from schemas.rules import RULES
 from transforms.numbers import MONEY
 
@@ -41,27 +42,7 @@ TEMUAN_DRAFT: dict[str, pl.DataType] = {
 }
 
 # The published columns (DATA-CONTRACT.md section 3) and ours after them.
-TEMUAN: dict[str, pl.DataType] = {
-    "run_id": pl.String(),
-    "tahun": pl.Int32(),
-    "triwulan": pl.Int8(),
-    "kode_bidang": pl.String(),
-    "aturan": pl.String(),
-    "tingkat": pl.String(),
-    "berkas": pl.String(),
-    "lembar": pl.String(),
-    "baris": pl.Int32(),
-    "kolom": pl.String(),
-    "kode": pl.String(),
-    "jenis_belanja": pl.String(),
-    "nilai": pl.String(),
-    "nilai_diharapkan": pl.String(),
-    "selisih": MONEY,
-    "pesan": pl.String(),
-    "temuan_id": pl.String(),
-    "sel": pl.String(),
-    "kode_rekening": pl.String(),
-}
+TEMUAN = polars_schema(Temuan)
 
 
 def draft(frame: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
