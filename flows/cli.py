@@ -14,13 +14,15 @@ from typing import Annotated
 import polars as pl
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 # Typer vendors its own click; its exception classes live here (pinned in the lock file).
 from typer._click.exceptions import NoArgsIsHelpError, UsageError
 
 from flows.pipeline import LkjipError
-from flows.publish import PublishError
+from flows.publish import KEEP_RELEASES, PublishError, Rilis
+from transforms.findings import reading_order
 
 app = typer.Typer(
     name="lkjip",
@@ -53,6 +55,12 @@ def run(
             help="Run tasks on Dask: a scheduler address (tcp://host:8786) or 'local'.",
         ),
     ] = None,
+    paksa: Annotated[
+        bool,
+        typer.Option(
+            "--paksa", help="Terbitkan walaupun hasilnya lebih sedikit dari rilis yang berlaku."
+        ),
+    ] = False,
 ) -> None:
     """Consolidate quarters 1..TRIWULAN of TAHUN from RAW and publish to CURATED."""
     check_inputs(raw, tahun)
@@ -64,12 +72,12 @@ def run(
             from flows.consolidate import flow_with_runner
 
             result = flow_with_runner(dask)(
-                tahun=tahun, triwulan=triwulan, raw=raw, curated=curated
+                tahun=tahun, triwulan=triwulan, raw=raw, curated=curated, paksa=paksa
             )
     else:
         from flows.consolidate import konsolidasi
 
-        result = konsolidasi(tahun=tahun, triwulan=triwulan, raw=raw, curated=curated)
+        result = konsolidasi(tahun=tahun, triwulan=triwulan, raw=raw, curated=curated, paksa=paksa)
     _print_run(result, tahun, curated)
 
 
@@ -170,14 +178,16 @@ def failures(
     curated: Curated = Path("curated"),
 ) -> None:
     """Show the findings of TAHUN as a table a steward can read."""
-    temuan = filter_temuan(read_temuan(curated, tahun), triwulan, bidang, aturan)
+    temuan = reading_order(filter_temuan(read_temuan(curated, tahun), triwulan, bidang, aturan))
     if temuan.height == 0:
         console.print("Tidak ada temuan untuk pilihan ini.")
     else:
         console.print(findings_table(temuan))
         errors = temuan.filter(pl.col("tingkat") == "error").height
+        folded = temuan.filter(pl.col("akibat")).height
         console.print(
             f"{temuan.height} temuan: {errors} error, {temuan.height - errors} peringatan"
+            + (f"; {folded} di antaranya akibat temuan lain (↳)" if folded else "")
         )
     if xlsx is not None:
         write_findings_xlsx(temuan, xlsx)
@@ -197,6 +207,99 @@ def report(
 
     for path in make_report(tahun, curated, out):
         print(path)  # plain print: a long path must stay on one line
+
+
+@app.command()
+def rilis(
+    tahun: Tahun,
+    curated: Curated = Path("curated"),
+    kembali: Annotated[
+        str | None,
+        typer.Option(
+            "--kembali",
+            help="Jadikan rilis ini (ID rilis atau run id) yang berlaku lagi.",
+        ),
+    ] = None,
+) -> None:
+    """List the releases of TAHUN in CURATED, or make an earlier one current (--kembali)."""
+    from flows.publish import list_releases, restore_release
+
+    if kembali is not None:
+        restored, previous = restore_release(curated, tahun, kembali)
+        if previous == restored.nama:
+            console.print(
+                f"Rilis {escape(restored.nama)} sudah yang berlaku; tidak ada yang diubah."
+            )
+        else:
+            console.print(
+                f"[bold]Berlaku lagi[/bold] {escape(restored.nama)} untuk tahun {tahun} "
+                f"(sebelumnya {escape(previous or '-')}); tidak ada rilis yang dihapus."
+            )
+    found = list_releases(curated, tahun)
+    if not found:
+        raise LkjipError(
+            f"belum ada rilis tahun {tahun} di {curated}; jalankan dulu: lkjip run --tahun {tahun}"
+        )
+    console.print(releases_table(found, tahun, curated))
+    console.print(
+        f"{len(found)} rilis disimpan. Yang disimpan: yang berlaku dan {KEEP_RELEASES} rilis "
+        "terbaru lainnya; yang lebih lama dihapus saat rilis baru terbit."
+    )
+    console.print(f"Kembali ke rilis lain: lkjip rilis --tahun {tahun} --kembali <ID rilis>")
+
+
+WIDE_RELEASES = 160  # a release's row fits on one line from this many columns on
+
+
+def releases_table(
+    found: list[Rilis], tahun: int, curated: Path, width: int | None = None
+) -> Table:
+    """Releases of a year -> a rich table: current mark, id, run id, date, findings, total.
+
+    Under WIDE_RELEASES columns the details go into one column, one per line, so the
+    release id (what `--kembali` takes) stays whole on one line.
+    """
+    from flows import releases
+
+    title = f"Rilis tahun {tahun} di {escape(str(curated))} (terlama di atas)"
+    table = Table(title=title, title_justify="left")
+    rows = [
+        (
+            "[bold green]ya[/bold green]" if item.berlaku else "",
+            escape(item.nama),
+            escape(str(item.manifest.get("run_id", "-"))),
+            releases.created_text(item.manifest),
+            escape(releases.findings_text(item.manifest)),
+            _total_text(item),
+        )
+        for item in found
+    ]
+    if (width or console.width) < WIDE_RELEASES:
+        table.add_column("ID rilis", no_wrap=True)
+        table.add_column("Run id / dibuat / temuan / realisasi kumulatif", overflow="fold")
+        for berlaku, nama, *details in rows:
+            table.add_row(
+                nama + ("\n[bold green]berlaku[/bold green]" if berlaku else ""), "\n".join(details)
+            )
+        return table
+    table.add_column("Berlaku", no_wrap=True)
+    table.add_column("ID rilis", no_wrap=True)
+    table.add_column("Run id", no_wrap=True)
+    table.add_column("Dibuat", no_wrap=True)
+    table.add_column("Temuan")
+    table.add_column("Realisasi kumulatif", justify="right", no_wrap=True)
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def _total_text(item: Rilis) -> str:
+    """Release -> 'TW4: Rp 25.035.654.473', its total realisasi kumulatif of its last quarter."""
+    from flows.releases import rupiah
+
+    quarter = item.manifest.get("triwulan")
+    total = rupiah(item.realisasi_kumulatif)
+    return f"TW{quarter}: {total}" if quarter else total
 
 
 def filter_temuan(
@@ -236,14 +339,35 @@ def findings_table(temuan: pl.DataFrame, width: int | None = None) -> Table:
         )
         style = "red" if row["tingkat"] == "error" else "yellow"
         table.add_row(
-            row["aturan"],
+            _rule_cell(row),
             f"[{style}]{row['tingkat']}[/{style}]",
             "" if row["triwulan"] is None else str(row["triwulan"]),
-            row["kode_bidang"] or "",
-            where,
-            row["pesan"],
+            inert(row["kode_bidang"] or ""),
+            inert(where),
+            _message_cell(row),
         )
     return table
+
+
+def inert(text: str) -> str:
+    """Text from a file -> safe to print: rich markup escaped, control characters shown as
+    \\xNN instead of reaching the terminal.
+    """
+    shown = "".join(ch if ch.isprintable() or ch in "\n\t" else f"\\x{ord(ch):02x}" for ch in text)
+    return escape(shown)
+
+
+def _rule_cell(row: dict) -> str:
+    """A finding -> its rule, marked ↳ when it is a consequence of the finding above it."""
+    return f"↳ {row['aturan']}" if row.get("akibat") else row["aturan"]
+
+
+def _message_cell(row: dict) -> str:
+    """A finding -> its message (inert) and its id; a consequence names its root."""
+    tail = f"\n[dim]id {row['temuan_id']}"
+    if row.get("akibat"):
+        tail += f", akibat dari temuan {row['akar']}"
+    return inert(row["pesan"]) + tail + "[/dim]"
 
 
 def _narrow_findings_table(temuan: pl.DataFrame) -> Table:
@@ -257,13 +381,13 @@ def _narrow_findings_table(temuan: pl.DataFrame) -> Table:
         head = "\n".join(
             part
             for part in (
-                f"{row['aturan']} [{style}]{row['tingkat']}[/{style}]",
+                f"{_rule_cell(row)} [{style}]{row['tingkat']}[/{style}]",
                 quarter,
-                row["kode_bidang"] or "",
+                inert(row["kode_bidang"] or ""),
             )
             if part
         )
-        table.add_row(head, row["pesan"])
+        table.add_row(head, _message_cell(row))
     return table
 
 
@@ -287,6 +411,7 @@ def write_findings_xlsx(temuan: pl.DataFrame, path: Path) -> None:
         "selisih",
         "pesan",
         "temuan_id",
+        "akar",
     ]
     temuan.select(columns).write_excel(
         path,

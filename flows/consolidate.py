@@ -26,10 +26,10 @@ from prefect.cache_policies import NO_CACHE
 from prefect.context import TaskRunContext
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows import pipeline
+from flows import pipeline, releases
 from flows.gate import DATA_DOCS, HasilGerbang, run_gate
 from flows.pipeline import FolderKiriman, LkjipError, Penemuan
-from flows.publish import PublishError, Tabel, active_manifest, publish_year
+from flows.publish import PublishError, Tabel, active_manifest, publish_year, refuse_less
 from schemas.curated import MODELS, PARTISI
 from transforms import ringkasan
 from transforms.consolidate import Konsolidasi, consolidate
@@ -261,15 +261,24 @@ def gate(result: Konsolidasi, curated: Path, tahun: int) -> HasilGerbang:
     cache_policy=NO_CACHE,
 )
 def publish(
-    curated: Path, tahun: int, triwulan: int, run_id: str, result: Konsolidasi, manifest: dict
+    curated: Path,
+    tahun: int,
+    triwulan: int,
+    run_id: str,
+    result: Konsolidasi,
+    manifest: dict,
+    paksa: bool = False,
 ) -> Path:
-    """Curated tables -> a new release of the year, made current atomically."""
+    """Curated tables -> a new release of the year, made current atomically.
+
+    Unless `paksa`, it refuses (PublishError) a release holding less than the current one.
+    """
     quarters = tuple(range(1, triwulan + 1))
     tables = {
         name: Tabel(frame, partisi=tuple(PARTISI[name]), triwulan=quarters)
         for name, frame in result.tables().items()
     }
-    release = publish_year(curated, tahun, run_id, tables, manifest)
+    release = publish_year(curated, tahun, run_id, tables, manifest, paksa=paksa)
     get_run_logger().info("Terbit: %s", release)
     return release
 
@@ -343,6 +352,7 @@ def _manifest(
         "masukan": masukan,
         "berubah_sejak_sebelumnya": sorted(m["berkas"] for m in masukan if m["berubah"]),
         "dihapus_sejak_sebelumnya": sorted(set(before) - set(inputs)),
+        releases.KIRIMAN: releases.submission_rows(masukan),
         "temuan": dict(result.temuan.group_by("tingkat").len().rows()),
     }
 
@@ -366,12 +376,15 @@ def konsolidasi(
     raw: Path = Path("raw"),
     curated: Path = Path("curated"),
     laporan: Path | None = None,
+    paksa: bool = False,
 ) -> dict:
     """Consolidate quarters 1..triwulan of a year from raw and publish the curated tables.
 
     Without tahun and triwulan (a scheduled run) it takes the last quarter that ended
     before the run's scheduled time. With `laporan`, a TW4 run then builds the year's
-    LKjIP report there (the subflow laporan-tahunan).
+    LKjIP report there (the subflow laporan-tahunan). A run that would publish less than
+    the current release (a bidang-quarter that had accepted rows has none) is refused
+    unless `paksa`.
     """
     if tahun is None or triwulan is None:
         tahun, triwulan = _scheduled_quarter()
@@ -394,14 +407,16 @@ def konsolidasi(
     code = code_version()
     run_id = run_identity(inputs, code, tahun, triwulan)
     result = reconcile_year(refs, kiriman, found, raw, tahun, triwulan, run_id)
-    checked = gate(result, curated, tahun)
-    if not checked.lulus:
-        raise LkjipError(f"{checked.summary()}; lihat {checked.data_docs}")
     manifest = _manifest(
         run_id, tahun, triwulan, inputs, sizes, result, active_manifest(curated, tahun)
     )
+    if not paksa:  # early, so a refused run leaves even the Data Docs alone; again at switch
+        refuse_less(curated, tahun, manifest)
+    checked = gate(result, curated, tahun)
+    if not checked.lulus:
+        raise LkjipError(f"{checked.summary()}; lihat {checked.data_docs}")
     manifest["gerbang_mutu"] = {"lulus": checked.lulus, "harapan": checked.hasil}
-    release = publish(curated, tahun, triwulan, run_id, result, manifest)
+    release = publish(curated, tahun, triwulan, run_id, result, manifest, paksa)
     summarise(run_id, tahun, triwulan, result, checked, curated)
     report = None
     if laporan is not None and triwulan == 4:

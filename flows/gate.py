@@ -76,6 +76,11 @@ def _column(kwargs: dict) -> str:
 
 def run_gate(tables: dict[str, pl.DataFrame], docs: Path, tahun: int) -> HasilGerbang:
     """Curated tables -> the gate's outcome; Data Docs written afresh to `docs`."""
+    return check_frames(gate_frames(tables), docs, tahun)
+
+
+def check_frames(frames: dict[str, pl.DataFrame], docs: Path, tahun: int) -> HasilGerbang:
+    """Gate frames (transforms/gerbang.py) -> each expectation's outcome; Data Docs to `docs`."""
     import great_expectations as gx
 
     docs = docs.absolute()  # Great Expectations refuses a relative folder for its Data Docs
@@ -85,7 +90,7 @@ def run_gate(tables: dict[str, pl.DataFrame], docs: Path, tahun: int) -> HasilGe
     context = _context(docs)
     source = context.data_sources.add_pandas(f"lkjip_{tahun}")
     outcomes: list[dict] = []
-    for name, frame in gate_frames(tables).items():
+    for name, frame in frames.items():
         suite = context.suites.add(gx.ExpectationSuite(name=f"{name}_{tahun}"))
         for kind, kwargs in EXPECTATIONS[name]:
             suite.add_expectation(getattr(gx.expectations, kind)(**kwargs))

@@ -12,7 +12,11 @@ A release (`<run_id>_<time>_<random>`) is written to `<rilis>.tmp`, flushed to d
 renamed complete, and only then made current by replacing the single `aktif` link
 (rename(2) is atomic). A crash or a kill at any point leaves `aktif` on the previous
 release, complete and readable; leftovers are cleared by the next publication. Old
-releases are kept for rollback.
+releases are kept for rollback (`restore_release`, `lkjip rilis --kembali`).
+
+A publication that holds less than the current release (a bidang-quarter that had
+accepted rows and has none now, see flows/releases.py) is refused unless forced: the
+comparison is made under the lock, against the release current at switch time.
 """
 
 from __future__ import annotations
@@ -25,10 +29,13 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
+
+from flows import releases
 
 RILIS = ".rilis"
 AKTIF = "aktif"
@@ -193,14 +200,18 @@ def publish_year(
     manifest: dict,
     *,
     before_switch=None,
+    paksa: bool = False,
 ) -> Path:
     """Curated tables of a year -> a new complete release, made current atomically.
 
     `before_switch(release_dir)` runs after the release is complete on disk and before
     it becomes current (the publish gate: raise to refuse, and nothing changes).
+    Unless `paksa`, a release holding less than the current one is refused first.
     """
     year = year_dir(curated, tahun)
     with publish_lock(curated):
+        if not paksa:
+            refuse_less(curated, tahun, manifest)
         year.mkdir(parents=True, exist_ok=True)
         _clear_leftovers(year)
         # Same inputs give the same run_id; each publication still gets its own folder,
@@ -224,3 +235,129 @@ def publish_year(
         _ensure_table_links(curated, tahun, list(tables))
         _prune(year, KEEP_RELEASES)
     return release
+
+
+def refuse_less(curated: Path, tahun: int, manifest: dict) -> None:
+    """Raise PublishError when `manifest` holds less than the year's current release."""
+    current = active_manifest(curated, tahun)
+    gone = releases.missing(current, manifest)
+    if gone:
+        raise PublishError(releases.refusal(tahun, current, gone))
+
+
+@dataclass(frozen=True)
+class Rilis:
+    """A complete release of a year on disk, as `lkjip rilis` lists it."""
+
+    nama: str
+    manifest: dict
+    berlaku: bool
+    realisasi_kumulatif: Decimal | None
+
+
+def _read_release_manifest(folder: Path) -> dict | None:
+    """Release folder -> its manifest, None when it is not a complete release."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(manifest, dict) or "run_id" not in manifest:
+        return None
+    try:
+        files = [
+            folder / k["tabel"] / b for k in manifest.get("keluaran") or [] for b in k["berkas"]
+        ]
+    except (KeyError, TypeError):
+        return None
+    return manifest if all(f.is_file() for f in files) else None
+
+
+def _release_folders(year: Path) -> list[Path]:
+    """-> the release folders of a year, oldest first (the order `_prune` keeps them by)."""
+    if not year.is_dir():
+        return []
+    folders = [
+        p
+        for p in year.iterdir()
+        if p.is_dir()
+        and not p.is_symlink()
+        and not p.name.endswith(".tmp")
+        and not p.name.startswith(".")
+    ]
+    return sorted(folders, key=lambda p: (p.stat().st_mtime, p.name))
+
+
+def last_quarter_total(release: Path, manifest: dict) -> Decimal | None:
+    """Release -> its total realisasi_kumulatif of its last quarter, None when unreadable."""
+    folder = release / "realisasi_anggaran"
+    if not folder.is_dir():
+        return None
+    try:
+        frame = pl.scan_parquet(folder, hive_partitioning=True)
+        if not {"triwulan", "realisasi_kumulatif"} <= set(frame.collect_schema().names()):
+            return None
+        last = manifest.get("triwulan") or frame.select(pl.col("triwulan").max()).collect().item()
+        total = (
+            frame.filter(pl.col("triwulan") == last)
+            .select(pl.col("realisasi_kumulatif").sum())
+            .collect()
+            .item()
+        )
+    except (OSError, pl.exceptions.PolarsError):
+        return None
+    return Decimal(0) if total is None else Decimal(total)
+
+
+def list_releases(curated: Path, tahun: int) -> list[Rilis]:
+    """Curated folder + year -> its complete releases on disk, oldest first."""
+    year = year_dir(curated, tahun)
+    active = active_release(curated, tahun)
+    found = []
+    for folder in _release_folders(year):
+        manifest = _read_release_manifest(folder)
+        if manifest is None:
+            continue
+        berlaku = active is not None and active.name == folder.name
+        found.append(Rilis(folder.name, manifest, berlaku, last_quarter_total(folder, manifest)))
+    return found
+
+
+def _find_release(curated: Path, tahun: int, ident: str) -> Rilis:
+    """Release id (folder name, or a run id held by one release) -> that complete release."""
+    known = list_releases(curated, tahun)
+    by_name = [r for r in known if r.nama == ident]
+    if by_name:
+        return by_name[0]
+    by_run = [r for r in known if r.manifest.get("run_id") == ident]
+    if len(by_run) == 1:
+        return by_run[0]
+    if by_run:
+        names = ", ".join(r.nama for r in by_run)
+        raise PublishError(
+            f"run id {ident} dipakai {len(by_run)} rilis tahun {tahun} ({names}); "
+            "sebutkan ID rilis lengkapnya"
+        )
+    raise PublishError(
+        f"tidak ada rilis lengkap '{ident}' untuk tahun {tahun} di {curated}; "
+        f"lihat daftarnya: lkjip rilis --tahun {tahun} --curated {curated}"
+    )
+
+
+def restore_release(curated: Path, tahun: int, ident: str) -> tuple[Rilis, str | None]:
+    """Release id -> that earlier release made current again atomically; -> it, previous name.
+
+    Nothing is deleted or rewritten: only the year's `aktif` link is switched (and the
+    table links the restored release needs are made), under the publication lock.
+    """
+    year = year_dir(curated, tahun)
+    if not year.is_dir():  # checked before the lock, which would create the folder
+        raise PublishError(f"belum ada rilis tahun {tahun} di {curated}")
+    with publish_lock(curated):
+        target = _find_release(curated, tahun, ident)
+        active = active_release(curated, tahun)
+        previous = active.name if active is not None else None
+        if previous != target.nama:
+            _replace_link(year / AKTIF, target.nama)
+            tables = [k["tabel"] for k in target.manifest.get("keluaran") or []]
+            _ensure_table_links(curated, tahun, tables)
+    return replace(target, berlaku=True), previous

@@ -31,7 +31,7 @@ from flows.report_tables import (
     shown,
     table_specs,
 )
-from transforms.laporan import Laporan
+from transforms.laporan import Laporan, incomplete_note
 
 # --- charts (inline SVG) -------------------------------------------------------------------------
 PREDIKAT_WARNA = {
@@ -371,6 +371,13 @@ def html_table(tabel: Tabel, frame: pl.DataFrame) -> str:
 def _status_html(lap: Laporan, perintah: str) -> str:
     """Report -> the findings note near the top: a red alert for errors, else a quiet line."""
     command = f"<code>{_e(perintah)}</code>"
+    partial = incomplete_note(lap)
+    partial_html = f'<p class="info" id="kelengkapan">{_e(partial)}</p>' if partial else ""
+    return _errors_html(lap, command) + partial_html
+
+
+def _errors_html(lap: Laporan, command: str) -> str:
+    """Report -> the error findings alert, or a quiet line when there are none."""
     if lap.jumlah_error:
         per_rule = ", ".join(f"{a}: {n}" for a, n in lap.temuan_error.iter_rows())
         held = f" ({lap.karantina} baris dikarantina)" if lap.karantina else ""

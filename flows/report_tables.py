@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
-from transforms.laporan import Laporan
+from transforms.laporan import Laporan, incomplete_note
 
 INSTANSI = "Dinas Koperasi, Usaha Kecil dan Menengah Provinsi Banten"
 ROMAWI = {1: "I", 2: "II", 3: "III", 4: "IV"}
@@ -328,14 +328,18 @@ def table_specs(lap: Laporan) -> list[Tabel]:
 
 
 def error_note(lap: Laporan, perintah: str) -> str | None:
-    """Report + findings command -> the warning about error findings (None when none)."""
+    """Report + findings command -> the warning about error findings and figures that are
+    not complete (None when neither).
+    """
+    partial = incomplete_note(lap)
     if lap.jumlah_error == 0:
-        return None
+        return f"PERHATIAN: {partial}" if partial else None
     per_rule = ", ".join(f"{a}: {n}" for a, n in lap.temuan_error.iter_rows())
     return (
         f"PERHATIAN: data tahun {lap.tahun} memiliki {lap.jumlah_error} temuan tingkat error "
         f"({per_rule}) yang belum diselesaikan. Baris yang bermasalah dikarantina dan tidak masuk "
         f"tabel ini, jadi angkanya bisa kurang dari yang sebenarnya. Lihat daftarnya: {perintah}"
+        + (f" {partial}" if partial else "")
     )
 
 

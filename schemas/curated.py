@@ -61,15 +61,29 @@ class RealisasiAnggaran(_Tabel):
     jenis_belanja: str = _f("operasi or modal.", isin=["operasi", "modal"])
     versi_dpa: str = _f("DPA version in force at the end of the quarter.")
     pagu: Money = _f("Pagu of the version in force (0 where the line is not in it).", ge=0)
-    realisasi_triwulan: Money = _f("Accepted spending of this quarter.")
-    realisasi_kumulatif: Money = _f("Accepted spending of quarters 1..triwulan.")
+    realisasi_triwulan: Money = _f(
+        "Spending of this quarter: its accepted rows, or derived (see kelengkapan)."
+    )
+    realisasi_kumulatif: Money = _f(
+        "Spending of quarters 1..triwulan (the running sum of realisasi_triwulan)."
+    )
     sisa_anggaran: Money = _f("pagu - realisasi_kumulatif.")
     persen_realisasi: Percent = _f(
         "realisasi_kumulatif / pagu x 100, 2 decimals half away from zero; null if pagu is 0.",
         nullable=True,
     )
     realisasi_fisik: Measure = _f(
-        "Physical progress in % (cumulative, as stated; highest of the line's rows).", nullable=True
+        "Physical progress in % (cumulative, as stated; highest of the line's rows); null "
+        "unless kelengkapan is lengkap.",
+        nullable=True,
+    )
+    kelengkapan: str = _f(
+        "Where the quarter's figure comes from: lengkap (the quarter's own rows, all "
+        "accepted), dari_kumulatif (its own figure was missing or held back: derived from the "
+        "realisasi s/d TW the bidang stated in the next quarter), tidak_ada (nothing usable "
+        "came and no later quarter states it: realisasi_triwulan holds what was accepted, "
+        "0 when nothing).",
+        isin=["lengkap", "dari_kumulatif", "tidak_ada"],
     )
 
 
@@ -122,6 +136,14 @@ class Temuan(_Tabel):
     temuan_id: str = _f("Identity of the problem that survives resubmission (file/row moves).")
     sel: str = _f("Cell reference such as F12, where known.", nullable=True)
     kode_rekening: str = _f("Kode rekening of the row, where relevant.", nullable=True)
+    baris_akhir: pl.Int32 = _f(
+        "Last row of a figure summed from several rows (baris..baris_akhir), else null.",
+        nullable=True,
+    )
+    akar: str = _f(
+        "temuan_id of the finding this one is a consequence of; null for a root finding.",
+        nullable=True,
+    )
 
 
 class Karantina(_Tabel):

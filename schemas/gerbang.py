@@ -67,9 +67,11 @@ EXPECTATIONS: dict[str, list[Harapan]] = {
             "ExpectColumnPairValuesToBeEqual",
             {"column_A": "realisasi_kumulatif", "column_B": "jumlah_triwulan"},
         ),
+        # pagu >= realisasi_kumulatif, except on a fact an R003 finding flags (spending
+        # made before a perubahan cut the pagu below it is real and published with it).
         (
-            "ExpectColumnPairValuesAToBeGreaterThanB",
-            {"column_A": "pagu", "column_B": "realisasi_kumulatif", "or_equal": True},
+            "ExpectColumnValuesToBeBetween",
+            {"column": "melebihi_pagu_tanpa_r003", "min_value": 0, "max_value": 0},
         ),
     ],
     "capaian_kinerja": [

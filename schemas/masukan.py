@@ -19,15 +19,34 @@ from schemas.kode import (
     jenis_from_rekening,
     jenis_from_text,
 )
+from transforms.numbers import measure_too_large, money_too_large
 
 Money = pe.Decimal(18, 2)
 Measure = pe.Decimal(18, 4)
 
+_MONEY_TEXT = ("anggaran_teks", "realisasi_triwulan_teks", "realisasi_kumulatif_teks")
+
+
+def _too_large(column: str) -> pl.Expr:
+    """`<kolom>_teks` column name -> True where its cell is a number too large for `<kolom>`."""
+    text = pl.col(column)
+    if column in _MONEY_TEXT:
+        return money_too_large(text).fill_null(False)
+    return measure_too_large(text, percent=True).fill_null(False)
+
 
 def _readable(data: pa.PolarsData) -> pl.LazyFrame:
-    """Text column `<kolom>_teks` -> True where empty or parsed into `<kolom>`."""
+    """Text column `<kolom>_teks` -> True where empty, parsed into `<kolom>`, or only too large
+    (which has its own check, so a cell gets one finding)."""
     parsed = data.key.removesuffix("_teks")
-    return data.lazyframe.select(pl.col(data.key).is_null() | pl.col(parsed).is_not_null())
+    return data.lazyframe.select(
+        pl.col(data.key).is_null() | pl.col(parsed).is_not_null() | _too_large(data.key)
+    )
+
+
+def _not_too_large(data: pa.PolarsData) -> pl.LazyFrame:
+    """Text column `<kolom>_teks` -> False where its cell is a number too large for `<kolom>`."""
+    return data.lazyframe.select(~_too_large(data.key))
 
 
 class KeuanganBaris(pa.DataFrameModel):
@@ -67,6 +86,14 @@ class KeuanganBaris(pa.DataFrameModel):
     )
     def _angka(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return _readable(data)
+
+    @pa.check(*_MONEY_TEXT, name="V003:rupiah_besar")
+    def _rupiah_besar(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return _not_too_large(data)
+
+    @pa.check("realisasi_fisik_teks", name="V003:angka_besar")
+    def _fisik_besar(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return _not_too_large(data)
 
     @pa.dataframe_check(name="V003:lebar")
     def _lebar(cls, data: pa.PolarsData) -> pl.LazyFrame:
@@ -134,6 +161,10 @@ class KinerjaBaris(pa.DataFrameModel):
     @pa.check("realisasi_teks", name="V003")
     def _realisasi(cls, data: pa.PolarsData) -> pl.LazyFrame:
         return _readable(data)
+
+    @pa.check("realisasi_teks", name="V003:angka_besar")
+    def _realisasi_besar(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return _not_too_large(data)
 
     @pa.dataframe_check(name="V003:lebar")
     def _lebar(cls, data: pa.PolarsData) -> pl.LazyFrame:

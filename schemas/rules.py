@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from transforms.numbers import MEASURE_DIGITS, MONEY_DIGITS, grouped
+
 Tingkat = Literal["error", "peringatan"]
 
 ERROR: Tingkat = "error"
@@ -113,21 +115,21 @@ _RULES = (
         "R003",
         ERROR,
         "realisasi kumulatif melebihi pagu",
-        "realisasi kumulatif {nilai} melebihi pagu {nilai_diharapkan} (lebih {selisih})",
+        "{keterangan} melebihi pagu {nilai_diharapkan} (lebih {selisih})",
         "Periksa angka realisasi triwulan ini dan sebelumnya terhadap pagu DPA yang berlaku.",
     ),
     Aturan(
         "R004",
         PERINGATAN,
         "anggaran berbeda dengan pagu DPA",
-        "anggaran tertulis {nilai}, pagu DPA {nilai_diharapkan} (selisih {selisih})",
+        "{keterangan} {nilai}, pagu DPA {nilai_diharapkan} (selisih {selisih})",
         "Salin pagu dari DPA yang berlaku pada akhir triwulan; pagu DPA yang dipakai.",
     ),
     Aturan(
         "R005",
         PERINGATAN,
         "realisasi kumulatif tidak sama dengan jumlah triwulan",
-        "realisasi kumulatif tertulis {nilai}, jumlah realisasi triwulan sampai triwulan ini "
+        "{keterangan} {nilai}, jumlah realisasi triwulan sampai triwulan ini "
         "{nilai_diharapkan} (selisih {selisih})",
         "Realisasi kumulatif harus sama dengan jumlah realisasi triwulan I sampai triwulan ini; "
         "jumlah triwulan yang dipakai.",
@@ -137,7 +139,9 @@ _RULES = (
         PERINGATAN,
         "bidang tidak mengirim data",
         "bidang {kode_bidang} tidak mengirim berkas untuk triwulan {triwulan}",
-        "Kirim berkas realisasi keuangan dan kinerja triwulan ini ke folder bidang.",
+        "Kirim berkas realisasi keuangan dan kinerja triwulan ini ke folder bidang. Sampai "
+        "itu, realisasi triwulan ini diambil dari realisasi s.d. triwulan yang dinyatakan pada "
+        "triwulan berikutnya, bila ada (kolom kelengkapan: dari_kumulatif).",
     ),
     Aturan(
         "R007",
@@ -283,6 +287,41 @@ CEK: dict[str, tuple[str, str]] = {
         "{uraian_jumlah} tertulis '{nilai}' yang tidak dapat dibaca; jumlah rinciannya "
         "{nilai_diharapkan}",
     ),
+    # Edge inputs (issue 8): values too large for their column, an indicator reported by
+    # two bidang, a DPA row dated unlike the rest of its version.
+    "V003:rupiah_besar": (
+        "V003",
+        f"nilai '{{nilai}}' terlalu besar untuk jumlah rupiah: yang dapat dibaca hanya di "
+        f"bawah Rp {grouped(10**MONEY_DIGITS)}",
+    ),
+    "V003:angka_besar": (
+        "V003",
+        f"nilai '{{nilai}}' terlalu besar untuk dibaca sebagai angka: yang dapat dibaca hanya "
+        f"di bawah {grouped(10**MEASURE_DIGITS)}",
+    ),
+    "V003:capaian": (
+        "V003",
+        "realisasi '{nilai}' terhadap target {target_dipakai} memberi capaian "
+        "{capaian_teks}%, terlalu besar untuk kolom capaian (harus di bawah {batas}%); "
+        "baris ini ditahan",
+    ),
+    "R002:indikator": (
+        "R002",
+        "{pemilik}; indikator '{nilai}' milik bidang {pemilik} menurut indikator.csv, bukan "
+        "bidang {kode_bidang}{dipakai}; baris ini ditahan",
+    ),
+    "V006:bidang_lain": (
+        "V006",
+        "indikator {kode} '{nilai}' pada triwulan ini juga dilaporkan oleh {lokasi_lain}, "
+        "padahal indikator.csv tidak menetapkan bidang pemiliknya; semua laporannya ditahan "
+        "sampai hanya satu bidang yang mengirim",
+    ),
+    "R008:tanggal": (
+        "R008",
+        "{uraian_baris} versi {versi} bertanggal berlaku '{nilai}', padahal {jumlah_sama} baris "
+        "lain versi {versi} bertanggal {nilai_diharapkan}; tanggal {nilai_diharapkan} yang "
+        "dipakai untuk seluruh versi {versi}, pagu baris ini tetap dipakai",
+    ),
 }
 
 
@@ -300,4 +339,29 @@ SARAN: dict[str, str] = {
     "V003:tanggal": "Tulis tanggal berlaku dalam bentuk tahun-bulan-tanggal, mis. 2023-10-01.",
     "V003:tahun": "Tulis tahun anggaran dengan empat angka, mis. 2023.",
     "V005:dpa_kosong": "Isi jenis_belanja setiap baris sub kegiatan DPA dengan operasi atau modal.",
+    "V003:rupiah_besar": (
+        "Periksa angka ini: kemungkinan ada digit berlebih atau dua angka tergabung. Tulis "
+        "jumlah rupiah yang sebenarnya, mis. 1.234.567 atau 1.234.567,50."
+    ),
+    "V003:angka_besar": (
+        "Periksa angka ini: kemungkinan ada digit berlebih. Tulis realisasi dalam satuan "
+        "indikatornya, mis. 25, 80% atau 0,354."
+    ),
+    "V003:capaian": (
+        "Periksa realisasi dan targetnya: kemungkinan realisasi ditulis dalam satuan lain "
+        "(mis. rupiah atau jumlah, bukan persen) atau ada digit berlebih."
+    ),
+    "R002:indikator": (
+        "Laporkan hanya indikator bidang Anda (kode_bidang di indikator.csv) dan hapus baris "
+        "ini dari berkas Anda; jika bidang pemiliknya salah, minta pengelola data memperbaiki "
+        "indikator.csv."
+    ),
+    "V006:bidang_lain": (
+        "Sepakati satu bidang yang melaporkan indikator ini, hapus barisnya dari berkas bidang "
+        "lain, dan isi kode_bidang indikator ini di indikator.csv."
+    ),
+    "R008:tanggal": (
+        "Samakan tanggal_berlaku semua baris satu versi DPA dengan tanggal berlaku dokumen DPA "
+        "versi itu (mis. 2023-10-01 untuk DPA perubahan)."
+    ),
 }

@@ -324,12 +324,7 @@ def faulty(tmp_path: Path) -> tuple[Path, list[Path], set[Sheet]]:
 
 def test_faulty_submission_rows_are_conserved_per_file_and_sheet(faulty) -> None:
     raw, files, unusable = faulty
-    kiriman = ingest(
-        [read_file(p, relative(p, raw)) for p in files],
-        tahun=2023,
-        triwulan=1,
-        kode_bidang="sekretariat",
-    )
+    kiriman = ingest_faulty(raw, files)
     expected: dict[Sheet, int] = {}
     for path in files:
         if path.suffix == ".pdf" or path.stat().st_size == 0 or "rusak" in path.name:
@@ -351,12 +346,7 @@ def test_faulty_submission_rows_are_conserved_per_file_and_sheet(faulty) -> None
 
 def test_faulty_submission_every_error_row_is_held_back_and_only_those(faulty) -> None:
     raw, files, _ = faulty
-    kiriman = ingest(
-        [read_file(p, relative(p, raw)) for p in files],
-        tahun=2023,
-        triwulan=1,
-        kode_bidang="sekretariat",
-    )
+    kiriman = ingest_faulty(raw, files)
     temuan = finalize(kiriman.temuan, "test")
     error_rows = (
         temuan.filter((pl.col("tingkat") == "error") & pl.col("baris").is_not_null())
@@ -376,3 +366,24 @@ def test_faulty_submission_every_error_row_is_held_back_and_only_those(faulty) -
     ganda = statuses(kiriman).filter(pl.col("status") == "ganda")
     warned = temuan.filter((pl.col("aturan") == "V006") & (pl.col("tingkat") == "peringatan"))
     assert ganda.height == warned.height > 0
+
+
+def test_faulty_submission_every_finding_quotes_the_cell_it_names(faulty) -> None:
+    from test_faults import assert_quotes_its_cells
+
+    from transforms.findings import place_columns
+
+    raw, files, _ = faulty
+    kiriman = ingest_faulty(raw, files)
+    temuan = finalize(place_columns(kiriman.temuan, kiriman.kolom), "uji")
+    assert assert_quotes_its_cells(raw, temuan) >= 6
+
+
+def ingest_faulty(raw: Path, files: list[Path]) -> Kiriman:
+    """The faulty submission's files -> ingested as sekretariat's TW1."""
+    return ingest(
+        [read_file(p, relative(p, raw)) for p in files],
+        tahun=2023,
+        triwulan=1,
+        kode_bidang="sekretariat",
+    )

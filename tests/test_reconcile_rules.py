@@ -16,6 +16,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from fixtures_faults import read_sheets
 
 from flows.readers import to_grid
 from transforms import dpa as dpa_stage
@@ -364,7 +365,9 @@ def test_r003_fires_when_the_cumulative_passes_the_murni_pagu(dpa):
     table, drafts, held = reconcile(accepted(k1, k3), dpa, in_force(dpa, 3), TAHUN, 3)
     assert rules(drafts) == [("R003", 3, "2.17.07.1.01.01", "operasi")]
     f = drafts.row(0, named=True)
-    assert f["nilai"] == "570.000.000"
+    # It names the quarter's own cell and quotes it, with the cumulative it leads to.
+    assert (f["nama_kolom"], f["nilai"]) == ("realisasi_triwulan", "270.000.000")
+    assert "menjadi 570.000.000" in f["keterangan"]
     assert f["nilai_diharapkan"] == "550.121.900"
     assert f["selisih"] == Decimal(19_878_100)
     assert f["berkas"] == berkas_of(3, "usaha-kecil")
@@ -878,7 +881,11 @@ def test_flow_still_publishes_the_year_with_dpa_findings(modified_run):
     curated = modified_run["curated"]
     realisasi = pl.scan_parquet(curated / "realisasi_anggaran", hive_partitioning=True).collect()
     assert realisasi.filter(pl.col("triwulan") == 4).height == 60
-    # Nothing of usaha-kecil was realised in TW2 (it sent nothing).
+    # usaha-kecil sent nothing for TW2: its TW2 comes from the realisasi s/d TW it stated in
+    # TW3, so it equals what its (bundled, unsent) TW2 workbook says it spent.
     tw2 = realisasi.filter((pl.col("triwulan") == 2) & (pl.col("kode_bidang") == "usaha-kecil"))
     assert tw2.height == 6
-    assert set(tw2.get_column("realisasi_triwulan").to_list()) == {Decimal(0)}
+    assert set(tw2.get_column("kelengkapan").to_list()) == {"dari_kumulatif"}
+    sent = read_sheets(RAW / "2023/TW2/usaha-kecil/usaha_kecil_tw2_2023.xlsx")["Keuangan"]
+    spent = sum(Decimal(str(int(r[4]))) for r in sent if str(r[0]).startswith("2.17."))
+    assert tw2.get_column("realisasi_triwulan").sum() == spent

@@ -13,8 +13,8 @@ import polars as pl
 
 from schemas.curated import Karantina, polars_schema
 from transforms import dpa as dpa_stage
-from transforms.capaian import capaian_table
-from transforms.findings import draft, empty_draft, finalize, place_columns
+from transforms.capaian import capaian_with_held
+from transforms.findings import draft, empty_draft, finalize, finding_ref, place_columns
 from transforms.ingest import Kiriman, empty_kiriman
 from transforms.reconcile import ROW, check_rows, reconcile
 from transforms.referensi import Referensi
@@ -125,28 +125,51 @@ def missing_submissions(
 
 
 def _held_rows(staged: pl.DataFrame, tabel: str, extra: pl.DataFrame) -> pl.DataFrame:
-    """Staged rows + rows held back later (R rules) -> every row with its final status."""
+    """Staged rows + rows held back later (R rules) -> every row with its final status.
+
+    `aturan_tahan` keeps the rules that held a row back later: a finding on a figure
+    summed from several rows names the first of them, and every one keeps its rule.
+    """
     marked = staged.join(
-        extra.group_by(ROW).agg(pl.col("aturan").alias("_r")), on=ROW, how="left", nulls_equal=True
+        extra.group_by(ROW).agg(pl.col("aturan").unique().sort().alias("_r")),
+        on=ROW,
+        how="left",
+        nulls_equal=True,
     )
-    status = (
-        pl.when(pl.col("_r").is_not_null() & (pl.col("status") == "diterima"))
-        .then(pl.lit("karantina"))
-        .otherwise(pl.col("status"))
-    )
-    return marked.with_columns(status=status, tabel=pl.lit(tabel)).drop("_r")
+    later = pl.col("_r").is_not_null() & (pl.col("status") == "diterima")
+    return marked.with_columns(
+        status=pl.when(later).then(pl.lit("karantina")).otherwise(pl.col("status")),
+        aturan_tahan=pl.when(later).then(pl.col("_r").list.join(",")),
+        tabel=pl.lit(tabel),
+    ).drop("_r")
 
 
-def reference_rows(nama: str, ref: Referensi) -> pl.DataFrame:
-    """A validated reference file -> its rows, status diterima or karantina (for the accounting)."""
+def reference_rows(nama: str, ref: Referensi, held: pl.DataFrame | None = None) -> pl.DataFrame:
+    """A validated reference file -> its rows, status diterima or karantina (for the accounting).
+
+    `held` (berkas, baris) are rows the reconciliation held back later (a DPA line listed
+    twice): they are karantina too.
+    """
     columns = ["berkas", "lembar", "baris", "isi"]
-    return pl.concat(
+    rows = pl.concat(
         [
             frame.select(columns).with_columns(status=pl.lit(status), tabel=pl.lit(nama))
             for frame, status in ((ref.baris, "diterima"), (ref.karantina, "karantina"))
             if frame.width
         ],
         how="vertical_relaxed",
+    )
+    if held is None or held.height == 0:
+        return rows
+    flagged = held.select("berkas", "baris").unique().with_columns(_tahan=pl.lit(True))
+    return (
+        rows.join(flagged, on=["berkas", "baris"], how="left")
+        .with_columns(
+            status=pl.when(pl.col("_tahan").fill_null(False))
+            .then(pl.lit("karantina"))
+            .otherwise(pl.col("status"))
+        )
+        .drop("_tahan")
     )
 
 
@@ -162,14 +185,46 @@ def _rules_per_row(temuan: pl.DataFrame) -> pl.DataFrame:
 def _karantina(rows: pl.DataFrame, temuan: pl.DataFrame, run_id: str) -> pl.DataFrame:
     """All staged rows with final status -> the rows kept out of the facts, as sent."""
     held = rows.filter(pl.col("status").is_in(["karantina", "ganda", "tak_dikenal"]))
+    if "aturan_tahan" not in held.columns:
+        held = held.with_columns(aturan_tahan=pl.lit(None, pl.String))
     out = held.join(_rules_per_row(temuan), on=ROW, how="left", nulls_equal=True).with_columns(
         aturan=pl.when(pl.col("status") == "tak_dikenal")
         .then(pl.coalesce("aturan", pl.lit("V001")))
-        .otherwise(pl.col("aturan"))
+        .otherwise(_union(pl.col("aturan"), pl.col("aturan_tahan")))
     )
     out = out.with_columns(run_id=pl.lit(run_id))
     return out.select([pl.col(c).cast(t) for c, t in KARANTINA.items()]).sort(
         "triwulan", "kode_bidang", "berkas", "lembar", "baris", nulls_last=False
+    )
+
+
+def _union(first: pl.Expr, second: pl.Expr) -> pl.Expr:
+    """Two comma-separated lists of rule codes -> one, sorted, each code once (null if none)."""
+    codes = pl.concat_str([first, second], separator=",", ignore_nulls=True).str.split(",")
+    joined = codes.list.unique().list.sort().list.join(",")
+    return pl.when(joined != "").then(joined)
+
+
+def _roots_of_missing_lines(drafts: pl.DataFrame, dpa_held: pl.DataFrame) -> pl.DataFrame:
+    """R001 drafts + DPA lines held back (listed twice) -> the R001 drafts whose sub kegiatan
+    lost its DPA line that way, pointing at that line's R008 finding (`akar_ref`).
+    """
+    first_held = (
+        dpa_held.sort("berkas", "baris")
+        .unique("kode_sub_kegiatan", keep="first")
+        .select(
+            kode="kode_sub_kegiatan",
+            _akar=finding_ref(pl.lit("R008"), pl.col("berkas"), pl.col("lembar"), pl.col("baris")),
+        )
+    )
+    return (
+        drafts.join(first_held, on="kode", how="left")
+        .with_columns(
+            akar_ref=pl.when(pl.col("aturan") == "R001")
+            .then(pl.coalesce("akar_ref", "_akar"))
+            .otherwise(pl.col("akar_ref"))
+        )
+        .drop("_akar")
     )
 
 
@@ -194,7 +249,7 @@ def consolidate(
     """
     bidang = referensi["bidang"].baris
     dpa_rows = referensi["dpa"].baris.filter(pl.col("tahun") == tahun)
-    dpa, dpa_drafts, _ = dpa_stage.prepare(dpa_rows, referensi["hierarki"].baris, bidang)
+    dpa, dpa_drafts, dpa_held = dpa_stage.prepare(dpa_rows, referensi["hierarki"].baris, bidang)
     in_force = dpa_stage.versions_in_force(dpa, tahun, triwulan)
 
     kiriman = kiriman or [empty_kiriman()]
@@ -202,9 +257,28 @@ def consolidate(
     kinerja = pl.concat([k.kinerja for k in kiriman], how="diagonal_relaxed")
     accepted = keuangan.filter(pl.col("status") == "diterima")
     row_drafts, row_held = check_rows(accepted, dpa, in_force, bidang)
+    row_drafts = _roots_of_missing_lines(
+        row_drafts, dpa_rows.join(dpa_held, on=["berkas", "baris"], how="semi")
+    )
     clean = accepted.join(row_held.select(ROW), on=ROW, how="anti", nulls_equal=True)
-    realisasi, line_drafts, line_held = reconcile(clean, dpa, in_force, tahun, triwulan)
-    capaian, r009 = capaian_table(
+    realisasi, line_drafts, line_held = reconcile(
+        clean,
+        dpa,
+        in_force,
+        tahun,
+        triwulan,
+        held=pl.concat(
+            [
+                keuangan.filter(
+                    (pl.col("jenis_baris") == "data") & (pl.col("status") == "karantina")
+                ),
+                accepted.join(row_held.select(ROW), on=ROW, how="semi", nulls_equal=True),
+            ],
+            how="diagonal_relaxed",
+        ),
+        terkirim=keuangan.select("triwulan", "kode_bidang"),
+    )
+    capaian, r009, kinerja_held = capaian_with_held(
         kinerja.filter(pl.col("status") == "diterima"),
         referensi["indikator"].baris,
         tahun,
@@ -225,14 +299,17 @@ def consolidate(
     kolom = pl.concat([k.kolom for k in kiriman])
     all_drafts = place_columns(pl.concat(drafts, how="vertical_relaxed"), kolom)
     temuan = finalize(all_drafts.with_columns(pl.col("tahun").fill_null(tahun)), run_id)
-    later = pl.concat([row_held, line_held], how="vertical_relaxed")
+    later = pl.concat([row_held, line_held, kinerja_held], how="vertical_relaxed")
     unknown = pl.concat([k.tak_dikenal for k in kiriman], how="vertical_relaxed")
     rows = pl.concat(
         [
             _held_rows(keuangan, "keuangan", later),
             _held_rows(kinerja, "kinerja", later),
             unknown.with_columns(status=pl.lit("tak_dikenal"), tabel=pl.lit("tak_dikenal")),
-            *(reference_rows(nama, ref) for nama, ref in referensi.items()),
+            *(
+                reference_rows(nama, ref, dpa_held if nama == "dpa" else None)
+                for nama, ref in referensi.items()
+            ),
         ],
         how="diagonal_relaxed",
     ).with_columns(pl.col("tahun").fill_null(tahun))

@@ -13,7 +13,8 @@ import datetime as dt
 import polars as pl
 
 from schemas.kode import normalized_words, parts
-from transforms.findings import draft, empty_draft, rupiah
+from schemas.rules import CEK, SARAN
+from transforms.findings import draft, empty_draft, fill, finding_ref, rupiah
 from transforms.numbers import MONEY
 
 LINE_KEY = ["tahun", "versi", "kode_sub_kegiatan", "jenis_belanja"]
@@ -60,11 +61,18 @@ def _owner(bidang: pl.DataFrame) -> pl.DataFrame:
     return bidang.select("kode_program", "kode_bidang").unique("kode_program", keep="first")
 
 
-def check_rollups(dpa: pl.DataFrame) -> pl.DataFrame:
-    """DPA rows (lines and roll-ups) -> R007 drafts: roll-ups unequal to the sum of their lines."""
+def check_rollups(dpa: pl.DataFrame, suspect: pl.DataFrame | None = None) -> pl.DataFrame:
+    """DPA rows (lines and roll-ups) -> R007 drafts: roll-ups unequal to the sum of their lines.
+
+    A roll-up over a `suspect` line (berkas, baris: listed twice, or under the wrong
+    parent) stands down: that line's R008 is the mistake, and the roll-up may be right.
+    """
     is_line = parts(pl.col("kode_sub_kegiatan")) == 6
     lines = dpa.filter(is_line)
     rollups = dpa.filter(~is_line)
+    if suspect is not None and suspect.height:
+        touched = _rollups_touched(dpa, suspect).rename({"kode": "kode_sub_kegiatan"})
+        rollups = rollups.join(touched, on=["versi", "kode_sub_kegiatan"], how="anti")
     if rollups.height == 0:
         return empty_draft()
     paired = rollups.select(
@@ -106,12 +114,11 @@ def check_rollups(dpa: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def check_parents(dpa: pl.DataFrame) -> pl.DataFrame:
-    """DPA rows in file order -> R008 drafts: a row listed under a roll-up not its prefix."""
-    ordered = dpa.sort("berkas", "baris").with_columns(
-        n=parts(pl.col("kode_sub_kegiatan")),
-    )
-    # The nearest roll-up row above each row, within one file and version.
+def _with_parent(dpa: pl.DataFrame) -> pl.DataFrame:
+    """DPA rows -> in file order, with `n` (parts of the code) and `induk`: the nearest
+    roll-up row above each row, within one file and version.
+    """
+    ordered = dpa.sort("berkas", "baris").with_columns(n=parts(pl.col("kode_sub_kegiatan")))
     parent = (
         pl.when(pl.col("n") < 6)
         .then(pl.col("kode_sub_kegiatan"))
@@ -119,7 +126,13 @@ def check_parents(dpa: pl.DataFrame) -> pl.DataFrame:
         .forward_fill()
         .over("berkas", "versi")
     )
-    checked = ordered.with_columns(induk=parent)
+    return ordered.with_columns(induk=parent)
+
+
+def check_parents(dpa: pl.DataFrame) -> pl.DataFrame:
+    """DPA rows in file order -> R008 drafts: a row listed under a roll-up not its prefix."""
+    checked = _with_parent(dpa)
+    ordered = checked
     # Only a row whose own parent is also listed in the file as a roll-up can be
     # misplaced: a DPA may give roll-ups for some kegiatan and not for others.
     rollups = (
@@ -188,6 +201,56 @@ def check_uraian(dpa: pl.DataFrame, hierarki: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _version_dates(dpa: pl.DataFrame) -> pl.DataFrame:
+    """DPA rows -> per (tahun, versi) its date: the one most rows carry, ties the earliest."""
+    return (
+        dpa.group_by("tahun", "versi", "tanggal_berlaku")
+        .agg(jumlah_sama=pl.len())
+        .sort("jumlah_sama", "tanggal_berlaku", descending=[True, False])
+        .group_by("tahun", "versi", maintain_order=True)
+        .first()
+        .rename({"tanggal_berlaku": "_tanggal_versi"})
+    )
+
+
+def check_dates(dpa: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """DPA rows -> (R008 drafts, the rows dated as their version): a row dated unlike its version.
+
+    One mistyped date would otherwise make a version of its own and switch the pagu in
+    force; the row keeps its pagu, the finding is about the document.
+    """
+    dated = dpa.join(_version_dates(dpa), on=["tahun", "versi"], how="left")
+    off = dated.filter(pl.col("tanggal_berlaku") != pl.col("_tanggal_versi"))
+    written = (
+        pl.col("tanggal_berlaku_teks")
+        if "tanggal_berlaku_teks" in dpa.columns
+        else pl.col("tanggal_berlaku").cast(pl.String)
+    )
+    described = pl.concat_str(
+        [
+            pl.lit("baris DPA "),
+            pl.col("kode_sub_kegiatan"),
+            pl.when(pl.col("jenis_belanja").is_not_null())
+            .then(" belanja " + pl.col("jenis_belanja"))
+            .otherwise(pl.lit("")),
+        ]
+    )
+    drafts = draft(
+        off.with_columns(
+            aturan=pl.lit("R008"),
+            kode=pl.col("kode_sub_kegiatan"),
+            kolom=pl.lit("tanggal_berlaku"),
+            nilai=written,
+            nilai_diharapkan=pl.col("_tanggal_versi").cast(pl.String),
+            uraian_baris=described,
+        ).with_columns(keterangan=fill(CEK["R008:tanggal"][1]), saran=pl.lit(SARAN["R008:tanggal"]))
+    )
+    fixed = dated.with_columns(tanggal_berlaku=pl.col("_tanggal_versi")).drop(
+        "_tanggal_versi", "jumlah_sama"
+    )
+    return drafts, fixed
+
+
 def check_duplicates(dpa: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """DPA lines -> (R008 drafts, the lines held back): one line key given more than once."""
     lines = dpa.filter(parts(pl.col("kode_sub_kegiatan")) == 6)
@@ -239,10 +302,59 @@ def prepare(
     dpa: pl.DataFrame, hierarki: pl.DataFrame, bidang: pl.DataFrame
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Validated DPA, hierarki, bidang rows -> (curated dpa, R007/R008 drafts, DPA rows held)."""
+    date_drafts, dpa = check_dates(dpa)
     dup_drafts, held = check_duplicates(dpa)
+    misplaced = check_parents(dpa)
     usable = dpa.join(held, on=["berkas", "baris"], how="anti")
+    suspect = pl.concat([held, misplaced.select("berkas", "baris")]).unique()
     drafts = pl.concat(
-        [check_rollups(dpa), check_parents(dpa), check_uraian(dpa, hierarki), dup_drafts],
+        [
+            check_rollups(dpa, suspect),
+            misplaced,
+            check_uraian(dpa, hierarki),
+            dup_drafts,
+            date_drafts,
+        ],
         how="vertical_relaxed",
     )
-    return dpa_table(usable, hierarki, bidang), drafts, held
+    return dpa_table(usable, hierarki, bidang), one_root_per_code(drafts, misplaced), held
+
+
+def _rollups_touched(dpa: pl.DataFrame, suspect: pl.DataFrame) -> pl.DataFrame:
+    """DPA rows + suspect lines (berkas, baris) -> (versi, kode) of every roll-up whose sum
+    such a line takes part in: by its code's prefixes and by where the file lists it.
+    """
+    lines = _with_parent(dpa).join(suspect, on=["berkas", "baris"], how="semi")
+    kode, induk = pl.col("kode_sub_kegiatan"), pl.col("induk")
+    codes = [_prefix(kode, 3), _prefix(kode, 5), induk, _prefix(induk, 3)]
+    return pl.concat([lines.select("versi", kode=c) for c in codes]).drop_nulls().unique()
+
+
+def one_root_per_code(drafts: pl.DataFrame, misplaced: pl.DataFrame) -> pl.DataFrame:
+    """R008 drafts of the reference files -> the same, each code's later ones pointing at
+    its root (`akar_ref`): a line listed under the wrong parent when there is one (its
+    code is the mistake; the name and the repeat follow from it), else the first finding.
+    """
+    place = [pl.col(c) for c in ("aturan", "berkas", "lembar", "baris", "keterangan")]
+    ref = finding_ref(*place)
+    r008 = pl.col("aturan") == "R008"
+    first = (
+        drafts.filter(r008 & pl.col("kode").is_not_null())
+        .sort("berkas", "baris")
+        .unique("kode", keep="first", maintain_order=True)
+        .select("kode", _pertama=ref)
+    )
+    wrong_parent = (
+        misplaced.sort("berkas", "baris")
+        .unique("kode", keep="first", maintain_order=True)
+        .select("kode", _salah_induk=ref)
+    )
+    root = pl.coalesce("_salah_induk", "_pertama")
+    return (
+        drafts.join(first, on="kode", how="left")
+        .join(wrong_parent, on="kode", how="left")
+        .with_columns(
+            akar_ref=pl.when(r008 & (ref != root)).then(root).otherwise(pl.col("akar_ref"))
+        )
+        .drop("_pertama", "_salah_induk")
+    )

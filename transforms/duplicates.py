@@ -13,7 +13,7 @@ import polars as pl
 
 from schemas.kode import normalized_words
 from schemas.rules import CEK, PERINGATAN
-from transforms.findings import draft, empty_draft, fill
+from transforms.findings import draft, empty_draft, fill, finding_ref
 
 KEUANGAN_VALUES = ("anggaran", "realisasi_triwulan", "realisasi_kumulatif", "realisasi_fisik")
 KINERJA_VALUES = ("satuan", "target_min", "target_max", "realisasi")
@@ -131,6 +131,19 @@ def _outcome(repeats: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     one_per_row = ranked.unique(subset=_ROW, keep="first", maintain_order=True)
     keep_first = pl.int_range(pl.len()).over(["cek", "kunci"]) == 0
     one_per_row = one_per_row.filter(~((pl.col("cek") == "V006:sama") & keep_first))
+    # Copies with different figures are one mistake: the first copy's finding is the root
+    # the others point at (`akar_ref`).
+    group = ["cek", "kunci"]
+    one_per_row = one_per_row.with_columns(
+        akar_ref=pl.when((pl.col("cek") != "V006:sama") & ~keep_first).then(
+            finding_ref(
+                pl.lit("V006"),
+                pl.col("berkas").first().over(group),
+                pl.col("lembar").first().over(group),
+                pl.col("baris").first().over(group),
+            )
+        )
+    )
     drafts = [
         draft(
             part.with_columns(

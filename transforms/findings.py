@@ -18,7 +18,8 @@ from transforms.numbers import MONEY
 
 # The columns a stage fills; `keterangan` is the detail its message needs, `saran` advice
 # replacing the rule's own, `nama_kolom` the pipeline's name of the column at fault
-# (placed on the sheet's own header later).
+# (placed on the sheet's own header later), `baris_akhir` the last row of a figure summed
+# from several rows, `akar_ref` the `finding_ref` of the finding this one follows from.
 TEMUAN_DRAFT: dict[str, pl.DataType] = {
     "tahun": pl.Int32(),
     "triwulan": pl.Int8(),
@@ -28,6 +29,7 @@ TEMUAN_DRAFT: dict[str, pl.DataType] = {
     "berkas": pl.String(),
     "lembar": pl.String(),
     "baris": pl.Int32(),
+    "baris_akhir": pl.Int32(),
     "kolom": pl.String(),
     "nama_kolom": pl.String(),
     "sel": pl.String(),
@@ -39,6 +41,7 @@ TEMUAN_DRAFT: dict[str, pl.DataType] = {
     "selisih": MONEY,
     "keterangan": pl.String(),
     "saran": pl.String(),
+    "akar_ref": pl.String(),
 }
 
 # The published columns (DATA-CONTRACT.md section 3) and ours after them.
@@ -69,8 +72,36 @@ def place_columns(drafts: pl.DataFrame, kolom: pl.DataFrame) -> pl.DataFrame:
     )
     return placed.with_columns(
         kolom=pl.coalesce("judul", "kolom"),
-        sel=pl.coalesce("sel", pl.col("huruf") + pl.col("baris").cast(pl.String)),
+        sel=pl.coalesce("sel", _cell(pl.col("huruf"))),
     ).select(list(TEMUAN_DRAFT))
+
+
+def _cell(letter: pl.Expr) -> pl.Expr:
+    """Column letter -> "D13", or "D13:D15" for a finding on rows 13 to 15."""
+    first = letter + pl.col("baris").cast(pl.String)
+    last = letter + pl.col("baris_akhir").cast(pl.String)
+    return pl.when(pl.col("baris_akhir").is_null()).then(first).otherwise(first + ":" + last)
+
+
+def finding_ref(
+    aturan: pl.Expr,
+    berkas: pl.Expr,
+    lembar: pl.Expr,
+    baris: pl.Expr,
+    keterangan: pl.Expr | None = None,
+) -> pl.Expr:
+    """-> the text that points at a finding from another one (`akar_ref`): rule and place,
+    and its `keterangan` where one row has several findings of the same rule.
+    """
+    parts = [
+        aturan,
+        berkas.fill_null(""),
+        lembar.fill_null(""),
+        baris.cast(pl.String).fill_null(""),
+    ]
+    if keterangan is not None:
+        parts.append(keterangan.fill_null(""))
+    return pl.concat_str(parts, separator="|")
 
 
 def empty_draft() -> pl.DataFrame:
@@ -103,7 +134,11 @@ def _location() -> pl.Expr:
         pl.when(pl.col("berkas").is_not_null()).then(pl.lit("Berkas ") + pl.col("berkas")),
         pl.when(pl.col("lembar").is_not_null()).then(pl.lit("lembar '") + pl.col("lembar") + "'"),
         pl.when(pl.col("baris").is_not_null()).then(
-            pl.lit("baris ") + pl.col("baris").cast(pl.String)
+            pl.lit("baris ")
+            + pl.col("baris").cast(pl.String)
+            + pl.when(pl.col("baris_akhir").is_not_null())
+            .then("–" + pl.col("baris_akhir").cast(pl.String))
+            .otherwise(pl.lit(""))
         ),
         pl.when(pl.col("kolom").is_not_null()).then(pl.lit("kolom '") + pl.col("kolom") + "'"),
         pl.when(pl.col("sel").is_not_null()).then(pl.lit("sel ") + pl.col("sel")),
@@ -218,7 +253,60 @@ def finalize(drafts: pl.DataFrame, run_id: str) -> pl.DataFrame:
         )
         .otherwise(pl.col("temuan_id"))
     )
+    out = _with_roots(out)
     return out.select([pl.col(c).cast(t) for c, t in TEMUAN.items()]).sort(
         ["tahun", "triwulan", "kode_bidang", "berkas", "lembar", "baris", "aturan", "kolom"],
         nulls_last=False,
     )
+
+
+def _with_roots(findings: pl.DataFrame) -> pl.DataFrame:
+    """Findings with `akar_ref` -> `akar`: the temuan_id of the finding each one follows from.
+
+    A reference that matches no finding of the run leaves `akar` empty: the finding then
+    stands on its own.
+    """
+    place = [pl.col(c) for c in ("aturan", "berkas", "lembar", "baris")]
+    exact = findings.select(
+        akar_ref=finding_ref(*place, pl.col("keterangan")), _tepat="temuan_id"
+    ).unique("akar_ref", keep="first", maintain_order=True)
+    located = findings.select(akar_ref=finding_ref(*place), _tempat="temuan_id").unique(
+        "akar_ref", keep="first", maintain_order=True
+    )
+    joined = findings.join(exact, on="akar_ref", how="left").join(
+        located, on="akar_ref", how="left"
+    )
+    root = pl.coalesce("_tepat", "_tempat")
+    return joined.with_columns(akar=pl.when(root != pl.col("temuan_id")).then(root)).drop(
+        "_tepat", "_tempat"
+    )
+
+
+def reading_order(temuan: pl.DataFrame) -> pl.DataFrame:
+    """Published findings -> the order a steward reads them in, with `akibat` (bool).
+
+    Errors first, then warnings; each finding is followed by the findings that are its
+    consequences (`akar` = its temuan_id). A consequence whose root is not in the frame
+    (filtered out) stands as a root of its own.
+    """
+    ids = temuan.get_column("temuan_id").implode()
+    root = (
+        pl.when(pl.col("akar").is_not_null() & pl.col("akar").is_in(ids))
+        .then(pl.col("akar"))
+        .otherwise(pl.col("temuan_id"))
+    )
+    keys = ["triwulan", "kode_bidang", "berkas", "lembar", "baris", "aturan", "kolom"]
+    roots = temuan.select(
+        _akar=pl.col("temuan_id"),
+        _urut_tingkat=(pl.col("tingkat") != "error").cast(pl.Int8),
+        **{f"_akar_{k}": pl.col(k) for k in keys},
+    )
+    ordered = (
+        temuan.with_columns(_akar=root, akibat=root != pl.col("temuan_id"))
+        .join(roots, on="_akar", how="left")
+        .sort(
+            ["_urut_tingkat", *(f"_akar_{k}" for k in keys), "_akar", "akibat", *keys],
+            nulls_last=False,
+        )
+    )
+    return ordered.drop([c for c in ordered.columns if c.startswith("_")])

@@ -15,16 +15,47 @@ from transforms.numbers import MONEY
 LINE = ["kode_sub_kegiatan", "jenis_belanja"]
 
 
-def realisasi_frame(realisasi: pl.DataFrame) -> pl.DataFrame:
-    """realisasi_anggaran -> with kenaikan_kumulatif, pagu_dikurangi_realisasi, jumlah_triwulan."""
-    ordered = realisasi.sort(*LINE, "triwulan")
+def _flagged_r003(temuan: pl.DataFrame) -> pl.DataFrame:
+    """Findings -> the (triwulan, line) an R003 finding names."""
+    return (
+        temuan.filter(pl.col("aturan") == "R003")
+        .select("triwulan", pl.col("kode").alias("kode_sub_kegiatan"), "jenis_belanja")
+        .unique()
+        .with_columns(_r003=pl.lit(True))
+    )
+
+
+def realisasi_frame(realisasi: pl.DataFrame, temuan: pl.DataFrame) -> pl.DataFrame:
+    """realisasi_anggaran + temuan -> with kenaikan_kumulatif, pagu_dikurangi_realisasi,
+    jumlah_triwulan, and melebihi_pagu_tanpa_r003 (1 where the cumulative passes the pagu
+    and no R003 finding says so: spending above a ceiling is published only with its finding).
+    """
+    ordered = realisasi.sort(*LINE, "triwulan").join(
+        _flagged_r003(temuan), on=["triwulan", *LINE], how="left"
+    )
+    above = (pl.col("realisasi_kumulatif") > pl.col("pagu")) & pl.col("_r003").is_null()
     return ordered.with_columns(
+        melebihi_pagu_tanpa_r003=above.cast(pl.Int8),
         kenaikan_kumulatif=(
             pl.col("realisasi_kumulatif")
             - pl.col("realisasi_kumulatif").shift(1).over(LINE).fill_null(0)
         ).cast(MONEY),
         pagu_dikurangi_realisasi=(pl.col("pagu") - pl.col("realisasi_kumulatif")).cast(MONEY),
         jumlah_triwulan=pl.col("realisasi_triwulan").cum_sum().over(LINE).cast(MONEY),
+    ).drop("_r003")
+
+
+def _rows_named(temuan: pl.DataFrame) -> pl.DataFrame:
+    """Findings -> (berkas, lembar, baris) of every row they name, baris..baris_akhir included.
+
+    A range names the rows of one line in one sheet, so this stays linear in the rows.
+    """
+    last = pl.coalesce("baris_akhir", "baris")
+    return (
+        temuan.filter(pl.col("baris").is_not_null())
+        .select("berkas", "lembar", baris=pl.int_ranges("baris", last + 1, dtype=pl.Int32))
+        .explode("baris")
+        .unique()
     )
 
 
@@ -45,7 +76,7 @@ def agreement_frame(
         .sort("triwulan")
         .select("triwulan", jumlah_triwulan=pl.col("realisasi_triwulan").cum_sum().cast(MONEY))
     )
-    with_finding = temuan.filter(pl.col("tingkat") == "error").select("berkas", "lembar", "baris")
+    with_finding = _rows_named(temuan.filter(pl.col("tingkat") == "error"))
     held = karantina.filter(pl.col("status") == "karantina")
     orphans = held.join(
         with_finding, on=["berkas", "lembar", "baris"], how="anti", nulls_equal=True
@@ -66,7 +97,7 @@ def gate_frames(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     """Curated tables by name -> the frames the gate checks, by name."""
     return {
         "dpa": tables["dpa"],
-        "realisasi_anggaran": realisasi_frame(tables["realisasi_anggaran"]),
+        "realisasi_anggaran": realisasi_frame(tables["realisasi_anggaran"], tables["temuan"]),
         "capaian_kinerja": tables["capaian_kinerja"],
         "temuan": tables["temuan"],
         "karantina": tables["karantina"],

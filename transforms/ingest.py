@@ -12,7 +12,7 @@ So rows read = diterima + karantina + ganda + the non-data kinds, for every file
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import polars as pl
 
@@ -105,7 +105,7 @@ def _header_problems(lembar: Lembar, header: Header, context: dict) -> pl.DataFr
 
 
 def _validate_sheet(staged: pl.DataFrame, header: Header, context: dict) -> pl.DataFrame:
-    """Staged rows of one sheet -> drafts of the pandera checks on its data rows (+ V008)."""
+    """Staged rows of one sheet -> drafts of the pandera checks on its data rows."""
     model = KeuanganBaris if header.jenis == KEUANGAN else KinerjaBaris
     data = staged.filter(pl.col("jenis_baris") == "data")
     cases = failure_cases(data, model)
@@ -120,11 +120,28 @@ def _validate_sheet(staged: pl.DataFrame, header: Header, context: dict) -> pl.D
     # A broken CSV line gets the one finding that says so, not one per cell it shifted.
     broken = data.filter(pl.col("kolom_berlebih")).get_column("baris").implode()
     says_broken = (pl.col("aturan") == "V003") & pl.col("kolom").is_null()
-    drafts = [found.filter(~pl.col("baris").is_in(broken) | says_broken)]
-    if header.jenis == KEUANGAN:
-        rollup = check_rollups(staged, grid_kolom=header.kolom, judul=header.judul)
-        drafts.append(rollup.with_columns(**{k: pl.lit(v) for k, v in context.items()}))
-    return pl.concat(drafts, how="vertical_relaxed")
+    return found.filter(~pl.col("baris").is_in(broken) | says_broken)
+
+
+def _rollup_findings(
+    rows: pl.DataFrame, headers: dict[tuple[str, str | None], Header], context: dict
+) -> pl.DataFrame:
+    """Keuangan rows with their final status + each sheet's header -> V008 drafts.
+
+    Checked once every row's status is known, so a roll-up over a row held back by an
+    error (in this sheet or by V006 across the submission) stands down.
+    """
+    found = [
+        check_rollups(
+            rows.filter((pl.col("berkas") == berkas) & pl.col("lembar").eq_missing(lembar)),
+            grid_kolom=header.kolom,
+            judul=header.judul,
+        )
+        for (berkas, lembar), header in headers.items()
+    ]
+    if not found:
+        return empty_draft()
+    return pl.concat(found).with_columns(**{k: pl.lit(v) for k, v in context.items()})
 
 
 def _with_status(staged: pl.DataFrame, errors: pl.DataFrame, held: pl.DataFrame) -> pl.DataFrame:
@@ -220,6 +237,7 @@ def ingest(
     unknown: list[pl.DataFrame] = []
     drafts: list[pl.DataFrame] = []
     maps: list[pl.DataFrame] = []
+    headers: dict[tuple[str, str | None], Header] = {}
     for hasil in files:
         if hasil.masalah is not None:
             drafts.append(note("V001:rusak", berkas=hasil.berkas, sebab=hasil.masalah, **context))
@@ -253,8 +271,12 @@ def ingest(
             drafts.append(_validate_sheet(rows, header, context))
             staged[header.jenis].append(rows)
             maps.append(column_map(lembar, header))
+            if header.jenis == KEUANGAN:
+                headers[(lembar.berkas, lembar.lembar)] = header
     kolom = pl.concat(maps) if maps else pl.DataFrame(schema=KOLOM_MAP)
-    return _finish(staged, unknown, drafts, context, kolom)
+    kiriman = _finish(staged, unknown, drafts, context, kolom)
+    rollups = _rollup_findings(kiriman.keuangan, headers, context)
+    return replace(kiriman, temuan=pl.concat([kiriman.temuan, rollups], how="vertical_relaxed"))
 
 
 def _finish(

@@ -19,12 +19,16 @@ _RANGE = r"^(\S+?)\s*(?:-|\u2013|\u2014|s\.?\s?d\.?|s/d|sampai)\s*(\S+)$"
 
 
 def parse_target(text: pl.Expr) -> pl.Expr:
-    """Target cell -> struct {target_min, target_max}; a single number gives min = max."""
-    stripped = text.str.strip_chars()
+    """Target cell -> struct {target_min, target_max}; a single number gives min = max.
+
+    A trailing "%" is read as the realisation column reads it: "80%", "80 %" and "80" are
+    all 80, and "70%-80 %" is the range 70-80.
+    """
+    stripped = text.str.strip_chars().str.replace_all(r"\s+%", "%")
     bounds = stripped.str.extract_groups(_RANGE)
-    low = parse_measure(bounds.struct.field("1"))
-    high = parse_measure(bounds.struct.field("2"))
-    single = parse_measure(stripped)
+    low = parse_measure(bounds.struct.field("1"), percent=True)
+    high = parse_measure(bounds.struct.field("2"), percent=True)
+    single = parse_measure(stripped, percent=True)
     is_range = low.is_not_null() & high.is_not_null()
     return pl.struct(
         target_min=pl.when(is_range).then(low).otherwise(single),

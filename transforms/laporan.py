@@ -62,6 +62,7 @@ class Laporan:
     temuan_error: pl.DataFrame
     peringatan: int
     karantina: int
+    tidak_lengkap: pl.DataFrame = None  # (triwulan, kode_bidang, kelengkapan, baris)
 
     @property
     def jumlah_error(self) -> int:
@@ -517,6 +518,45 @@ def temuan_error(temuan: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def incomplete(realisasi_anggaran: pl.DataFrame) -> pl.DataFrame:
+    """realisasi_anggaran -> (triwulan, kode_bidang, kelengkapan, baris): the DPA lines per
+    bidang-quarter whose figure is not the quarter's own accepted rows.
+    """
+    if "kelengkapan" not in realisasi_anggaran.columns:  # a release from before kelengkapan
+        return pl.DataFrame(
+            schema={
+                "triwulan": pl.Int8,
+                "kode_bidang": pl.String,
+                "kelengkapan": pl.String,
+                "baris": pl.UInt32,
+            }
+        )
+    return (
+        realisasi_anggaran.filter(pl.col("kelengkapan") != "lengkap")
+        .group_by("triwulan", "kode_bidang", "kelengkapan")
+        .agg(baris=pl.len())
+        .sort("triwulan", "kode_bidang", "kelengkapan", nulls_last=True)
+    )
+
+
+_ASAL = {
+    "dari_kumulatif": "diturunkan dari realisasi s.d. triwulan yang dinyatakan pada triwulan "
+    "berikutnya",
+    "tidak_ada": "tanpa angka triwulan itu yang dapat dipakai",
+}
+
+
+def incomplete_note(lap: Laporan) -> str | None:
+    """Report -> one sentence naming the bidang-quarters whose figures are not complete."""
+    if lap.tidak_lengkap is None or lap.tidak_lengkap.height == 0:
+        return None
+    parts = [
+        f"TW{q} {bidang or '(tanpa bidang)'}: {n} baris DPA {_ASAL[jenis]}"
+        for q, bidang, jenis, n in lap.tidak_lengkap.iter_rows()
+    ]
+    return "Angka yang tidak lengkap (kolom kelengkapan): " + "; ".join(parts) + "."
+
+
 def build(tables: dict[str, pl.DataFrame], tahun: int) -> Laporan:
     """Curated frames of a year (dpa, realisasi_anggaran, ...) -> every table of the report."""
     dpa, kode = tables["dpa"], tables["kode"]
@@ -540,4 +580,5 @@ def build(tables: dict[str, pl.DataFrame], tahun: int) -> Laporan:
         temuan_error=temuan_error(temuan),
         peringatan=temuan.filter(pl.col("tingkat") != "error").height,
         karantina=karantina.filter(pl.col("status") != "ganda").height,
+        tidak_lengkap=incomplete(ra),
     )

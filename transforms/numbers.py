@@ -27,6 +27,15 @@ MEASURE = pl.Decimal(18, 4)
 _WIDE = pl.Decimal(38, 10)
 _MAX_INTEGER_DIGITS = 16  # DECIMAL(18,2) holds 16 digits before the decimal point
 
+MONEY_DIGITS = 14
+"""Digits a Rupiah amount may have before the decimal point: from 100 triliun (10^14) up it
+is refused (V003), never read. No line of a provincial budget comes near it (the whole
+national budget is some 3.000 triliun a year), and a sum of a hundred such amounts still
+fits DECIMAL(18,2): a 16-digit cell would overflow the first total it is added to."""
+
+MEASURE_DIGITS = MEASURE.precision - MEASURE.scale
+"""Digits an indicator value or target may have before the decimal point (DECIMAL(18,4))."""
+
 _SPACES = r"[\s\u00a0\u2007\u202f]"
 _SPACES_IN_NUMBER = r"(\d)[\s\u00a0\u2007\u202f]+(\d)"
 _DASHES = "-\u2212\u2013\u2014"
@@ -58,12 +67,19 @@ def _squeeze(text: pl.Expr) -> pl.Expr:
     return text.str.replace_all(_SPACES_IN_NUMBER, "$1\x00$2").str.replace_all(_SPACES, "")
 
 
-def parse_number(text: pl.Expr, *, max_decimals: int | None = 2, percent: bool = False) -> pl.Expr:
-    """Text column -> Decimal(38,10) column; null where empty or unreadable.
+def _read(
+    text: pl.Expr,
+    *,
+    max_decimals: int | None,
+    percent: bool,
+    max_digits: int,
+    scale: int | None = None,
+) -> pl.Expr:
+    """Text column -> struct of the parse steps, with `value` and `besar` among its fields.
 
-    `max_decimals` rejects (null) a value with more decimals than that, which is how a
-    money column refuses "1.234,567" instead of rounding it; `None` accepts any and
-    rounds at the tenth decimal. `percent` allows a trailing "%".
+    `value` is the number as Decimal(38,10), rounded to `scale` places when given; null
+    where empty, unreadable, or at or above 10^max_digits. `besar` is True where the text
+    is a well-formed number that is too large that way (so a finding can say so).
 
     A pure polars expression, never a Python callback: a callback that runs polars again
     from inside polars' thread pool can deadlock it when flows run several tasks at once
@@ -71,6 +87,7 @@ def parse_number(text: pl.Expr, *, max_decimals: int | None = 2, percent: bool =
     `struct.with_fields`: as one flat expression polars would evaluate the regex passes
     again for every field read from them.
     """
+    assert max_digits < _WIDE.precision - _WIDE.scale, max_digits
     cell = _squeeze(text.cast(pl.String)).str.extract_groups(_CELL)
     steps = cell.struct.with_fields(
         signs=pl.field("lead") + pl.field("lead2"),
@@ -92,14 +109,19 @@ def parse_number(text: pl.Expr, *, max_decimals: int | None = 2, percent: bool =
         & (minus <= 1)
         & ~((opened == 1) & (minus == 1))
         & (pl.lit(percent) | (pl.field("pct") == ""))
+        & whole.is_not_null()
     )
-    digits = whole.str.strip_chars_start("0").str.len_chars()
-    readable = well_formed & whole.is_not_null() & (digits <= _MAX_INTEGER_DIGITS)
     if max_decimals is not None:
-        readable = readable & (fraction.str.len_chars().fill_null(0) <= max_decimals)
+        well_formed = well_formed & (fraction.str.len_chars().fill_null(0) <= max_decimals)
+    digits = whole.str.strip_chars_start("0").str.len_chars()
     magnitude = pl.concat_str([whole, pl.lit("."), fraction.fill_null("0")]).cast(
         _WIDE, strict=False
     )
+    if scale is not None:
+        magnitude = magnitude.round(scale)
+    ceiling = pl.lit(Decimal(10) ** max_digits, dtype=_WIDE)
+    fits = (digits <= max_digits) & (magnitude < ceiling)
+    readable = well_formed & fits
     dash_for_zero = pl.field("body").is_null() & (minus == 1) & balanced
     value = (
         pl.when(dash_for_zero)
@@ -110,17 +132,65 @@ def parse_number(text: pl.Expr, *, max_decimals: int | None = 2, percent: bool =
         .then(magnitude)
         .otherwise(pl.lit(None, dtype=_WIDE))
     )
-    return steps.struct.with_fields(value=value).struct.field("value").name.keep()
+    return steps.struct.with_fields(value=value, besar=(well_formed & ~fits).fill_null(False))
+
+
+def parse_number(
+    text: pl.Expr,
+    *,
+    max_decimals: int | None = 2,
+    percent: bool = False,
+    max_digits: int = _MAX_INTEGER_DIGITS,
+) -> pl.Expr:
+    """Text column -> Decimal(38,10) column; null where empty, unreadable or too large.
+
+    `max_decimals` rejects (null) a value with more decimals than that, which is how a
+    money column refuses "1.234,567" instead of rounding it; `None` accepts any and
+    rounds at the tenth decimal. `percent` allows a trailing "%". `max_digits` rejects
+    a value of 10^max_digits or more.
+    """
+    parsed = _read(text, max_decimals=max_decimals, percent=percent, max_digits=max_digits)
+    return parsed.struct.field("value").name.keep()
 
 
 def parse_money(text: pl.Expr) -> pl.Expr:
-    """Text column -> DECIMAL(18,2) Rupiah; null where empty, unreadable or finer than a sen."""
-    return parse_number(text, max_decimals=2).cast(MONEY)
+    """Text column -> DECIMAL(18,2) Rupiah; null where empty, unreadable, finer than a sen or
+    too large (see MONEY_DIGITS)."""
+    return parse_number(text, max_decimals=2, max_digits=MONEY_DIGITS).cast(MONEY)
+
+
+def money_too_large(text: pl.Expr) -> pl.Expr:
+    """Text column -> True where a cell is an amount of 10^MONEY_DIGITS Rupiah or more."""
+    parsed = _read(text, max_decimals=2, percent=False, max_digits=MONEY_DIGITS)
+    return parsed.struct.field("besar").name.keep()
 
 
 def parse_measure(text: pl.Expr, *, percent: bool = False) -> pl.Expr:
-    """Text column -> DECIMAL(18,4) indicator value or percentage; null if empty or unreadable."""
-    return parse_number(text, max_decimals=None, percent=percent).round(4).cast(MEASURE)
+    """Text column -> DECIMAL(18,4) indicator value or percentage; null if empty, unreadable
+    or too large for DECIMAL(18,4)."""
+    parsed = _read(
+        text, max_decimals=None, percent=percent, max_digits=MEASURE_DIGITS, scale=MEASURE.scale
+    )
+    return parsed.struct.field("value").name.keep().cast(MEASURE)
+
+
+def measure_too_large(text: pl.Expr, *, percent: bool = False) -> pl.Expr:
+    """Text column -> True where a cell is a number too large for DECIMAL(18,4)."""
+    parsed = _read(
+        text, max_decimals=None, percent=percent, max_digits=MEASURE_DIGITS, scale=MEASURE.scale
+    )
+    return parsed.struct.field("besar").name.keep()
+
+
+def ceiling(dtype: pl.Decimal) -> Decimal:
+    """Decimal type -> the least magnitude it cannot hold: DECIMAL(9,2) -> 10^7."""
+    return Decimal(10) ** (dtype.precision - dtype.scale)
+
+
+def grouped(value: int | Decimal) -> str:
+    """Whole number -> Indonesian thousands grouping, as messages print it: 10^14 ->
+    "100.000.000.000.000"."""
+    return f"{int(value):,}".replace(",", ".")
 
 
 def is_unreadable(text: pl.Expr, parsed: pl.Expr) -> pl.Expr:

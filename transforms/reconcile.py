@@ -18,6 +18,11 @@ LINE = ["kode_sub_kegiatan", "jenis_belanja"]
 ROW = ["berkas", "lembar", "baris"]
 _WIDE = pl.Decimal(38, 12)
 PERCENT = pl.Decimal(9, 2)
+CUT_ADVICE = (
+    "Realisasi ini dibelanjakan sebelum pagu diturunkan oleh DPA perubahan. Periksa pagu "
+    "perubahan baris ini, atau realisasi triwulan sebelumnya; jika keduanya benar, "
+    "catat kelebihan ini dalam laporan."
+)
 
 
 def percent(part: pl.Expr, whole: pl.Expr) -> pl.Expr:
@@ -117,113 +122,304 @@ def check_rows(
 
 
 def _line_sums(rows: pl.DataFrame) -> pl.DataFrame:
-    """Accepted rows -> per (triwulan, line): sums, the stated figures, where it came from."""
+    """Accepted rows -> per (triwulan, line): sums, the stated figures, the rows they came from.
+
+    `baris`..`baris_akhir` is the range of the line's rows in its first file and sheet: a
+    finding on a figure summed from several rows names that range, never one detail line.
+    """
     all_given = {
         f: pl.when(pl.col(f).is_not_null().all()).then(pl.col(f).sum()).cast(MONEY)
         for f in ("anggaran", "realisasi_kumulatif")
     }
+    ordered = rows.sort(ROW, nulls_last=False).with_columns(
+        _pertama=pl.struct("berkas", "lembar").first().over("triwulan", *LINE)
+        == pl.struct("berkas", "lembar")
+    )
+    in_first = pl.col("baris").filter(pl.col("_pertama"))
+    return ordered.group_by("triwulan", *LINE).agg(
+        realisasi_triwulan=pl.col("realisasi_triwulan").fill_null(0).sum().cast(MONEY),
+        anggaran_tertulis=all_given["anggaran"],
+        kumulatif_tertulis=all_given["realisasi_kumulatif"],
+        realisasi_fisik=pl.col("realisasi_fisik").max(),
+        baris_data=pl.len(),
+        berkas=pl.col("berkas").first(),
+        lembar=pl.col("lembar").first(),
+        baris=in_first.min(),
+        baris_akhir=pl.when(pl.len() > 1).then(in_first.max()),
+        kode_bidang=pl.col("kode_bidang").first(),
+    )
+
+
+def _line_status(
+    grid: pl.DataFrame, held: pl.DataFrame | None, terkirim: pl.DataFrame | None
+) -> pl.DataFrame:
+    """Line × quarter grid -> with `ditahan` (a row of the line-quarter was held back by an
+    error) and `terkirim` (the line's bidang sent a keuangan table for the quarter).
+
+    Without `terkirim`, a bidang-quarter counts as sent when it has accepted rows.
+    """
+    if terkirim is None:
+        terkirim = grid.filter(pl.col("baris_data").is_not_null()).select("triwulan", "kode_bidang")
+    sent = terkirim.unique().with_columns(terkirim=pl.lit(True))
+    out = grid.join(sent, on=["triwulan", "kode_bidang"], how="left", nulls_equal=True)
+    if held is not None and held.height:
+        touched = _touched_lines(held, grid.select(*LINE, "kode_bidang").unique())
+        out = out.join(touched, on=["triwulan", *LINE], how="left")
+    else:
+        out = out.with_columns(ditahan=pl.lit(None, pl.Boolean))
+    return out.with_columns(
+        terkirim=pl.col("terkirim").fill_null(False) | pl.col("baris_data").is_not_null(),
+        ditahan=pl.col("ditahan").fill_null(False),
+    )
+
+
+def _touched_lines(held: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
+    """Held-back data rows -> the (triwulan, line) they belong to, sent by the line's bidang.
+
+    A row whose jenis belanja could not be read touches every line of its sub kegiatan.
+    """
+    rows = held.filter(pl.col("kode_sub_kegiatan").is_not_null()).select(
+        "triwulan", "kode_bidang", "kode_sub_kegiatan", pl.col("jenis_belanja").alias("_jenis")
+    )
     return (
-        rows.sort(ROW, nulls_last=False)
-        .group_by("triwulan", *LINE)
-        .agg(
-            realisasi_triwulan=pl.col("realisasi_triwulan").fill_null(0).sum().cast(MONEY),
-            anggaran_tertulis=all_given["anggaran"],
-            kumulatif_tertulis=all_given["realisasi_kumulatif"],
-            realisasi_fisik=pl.col("realisasi_fisik").max(),
-            baris_data=pl.len(),
-            **{c: pl.col(c).first() for c in (*ROW, "kode_bidang")},
+        rows.join(lines, on=["kode_sub_kegiatan", "kode_bidang"], how="inner")
+        .filter(pl.col("_jenis").is_null() | (pl.col("_jenis") == pl.col("jenis_belanja")))
+        .select("triwulan", *LINE)
+        .unique()
+        .with_columns(ditahan=pl.lit(True))
+    )
+
+
+def _next_quarter_basis(grid: pl.DataFrame) -> pl.DataFrame:
+    """Grid with status -> `basis_berikut`: the cumulative up to this quarter as the next
+    quarter states it (its realisasi s/d TW minus its own quarter), where this quarter's
+    own figure is missing or held back and the next one is complete.
+    """
+    anchor = pl.col("terkirim") & ~pl.col("ditahan")
+    stated_before = pl.col("kumulatif_tertulis") - pl.col("realisasi_triwulan")
+    following = pl.col("triwulan").shift(-1).over(LINE) == pl.col("triwulan") + 1
+    return (
+        grid.sort(*LINE, "triwulan")
+        .with_columns(jangkar=anchor)
+        .with_columns(
+            basis_berikut=pl.when(
+                ~pl.col("jangkar") & following & pl.col("jangkar").shift(-1).over(LINE)
+            )
+            .then(stated_before.shift(-1).over(LINE))
+            .cast(MONEY)
         )
     )
 
 
-def _cap_cumulative(grid: pl.DataFrame, triwulan: int) -> pl.DataFrame:
-    """Line × quarter grid with realisasi_triwulan -> realisasi_kumulatif, and R003 marks.
+def _cumulate(grid: pl.DataFrame, triwulan: int) -> pl.DataFrame:
+    """Line × quarter grid -> realisasi_triwulan, realisasi_kumulatif, kelengkapan, R003 marks.
 
-    Quarter by quarter: a quarter whose spending takes the cumulative above the pagu in
-    force is an error (R003); its rows are held back, so it adds nothing and the
-    cumulative carries the previous quarter's figure.
+    Quarter by quarter, per line:
+    - a complete quarter (its bidang sent it, no row held back) adds its own figure:
+      `lengkap`;
+    - a quarter missing or with a row held back takes the cumulative the next quarter
+      states, when that one is complete and states it: `dari_kumulatif`;
+    - otherwise it adds what was accepted (0 when nothing came): `tidak_ada`.
+    R003: the cumulative, the larger of the summed and the stated one, passes the pagu
+    in force. The quarter's rows are then held back and it adds nothing.
     """
     parts = []
     carried = (
-        grid.filter(pl.col("triwulan") == 1)
-        .select(*LINE)
-        .with_columns(_sebelum=pl.lit(0).cast(MONEY))
+        grid.select(*LINE)
+        .unique()
+        .with_columns(_sebelum=pl.lit(0).cast(MONEY), _utuh_sebelum=pl.lit(True))
     )
     for q in range(1, triwulan + 1):
         quarter = grid.filter(pl.col("triwulan") == q).join(carried, on=LINE, how="left")
-        quarter = quarter.with_columns(pl.col("_sebelum").fill_null(0).cast(MONEY))
-        candidate = (pl.col("_sebelum") + pl.col("realisasi_triwulan")).cast(MONEY)
-        over = candidate > pl.col("pagu")
-        quarter = quarter.with_columns(
-            r003=over,
-            realisasi_usulan=candidate,
-            realisasi_triwulan=pl.when(over)
-            .then(0)
-            .otherwise(pl.col("realisasi_triwulan"))
-            .cast(MONEY),
-        ).with_columns(
-            realisasi_kumulatif=(pl.col("_sebelum") + pl.col("realisasi_triwulan")).cast(MONEY)
+        before = pl.col("_sebelum").fill_null(0).cast(MONEY)
+        summed = (before + pl.col("realisasi_triwulan")).cast(MONEY)
+        basis = pl.col("basis_berikut")
+        derived = basis.is_not_null() & (basis >= before) & (basis <= pl.col("pagu"))
+        stated = pl.col("kumulatif_tertulis")
+        over = ~derived & (pl.max_horizontal(summed, stated.fill_null(summed)) > pl.col("pagu"))
+        quarter = (
+            quarter.with_columns(
+                _sebelum=before,
+                r003=over,
+                turunan=derived,
+                kumulatif_jumlah=summed,
+            )
+            .with_columns(
+                realisasi_triwulan=pl.when(pl.col("r003"))
+                .then(0)
+                .when(pl.col("turunan"))
+                .then(basis - pl.col("_sebelum"))
+                .otherwise(pl.col("realisasi_triwulan"))
+                .cast(MONEY),
+                kelengkapan=pl.when(pl.col("turunan"))
+                .then(pl.lit("dari_kumulatif"))
+                .when(pl.col("jangkar") & ~pl.col("r003"))
+                .then(pl.lit("lengkap"))
+                .otherwise(pl.lit("tidak_ada")),
+            )
+            .with_columns(
+                realisasi_kumulatif=(pl.col("_sebelum") + pl.col("realisasi_triwulan")).cast(MONEY),
+                utuh=pl.col("_utuh_sebelum").fill_null(True)
+                & (pl.col("kelengkapan") != "tidak_ada"),
+            )
         )
-        carried = quarter.select(*LINE, _sebelum=pl.col("realisasi_kumulatif"))
-        parts.append(quarter.drop("_sebelum"))
+        carried = quarter.select(
+            *LINE, _sebelum=pl.col("realisasi_kumulatif"), _utuh_sebelum=pl.col("utuh")
+        )
+        parts.append(quarter)
     return pl.concat(parts)
 
 
-def _line_findings(grid: pl.DataFrame) -> pl.DataFrame:
-    """Reconciled grid -> R003, R004 and R005 drafts (one per line and quarter)."""
-    located = [pl.col(c) for c in (*ROW, "triwulan", "kode_bidang", "jenis_belanja")]
-    base = [*located, pl.col("kode_sub_kegiatan").alias("kode")]
-    r003 = grid.filter(pl.col("r003")).select(
-        *base,
-        aturan=pl.lit("R003"),
-        kolom=pl.lit(LABEL["realisasi_kumulatif"]),
-        nama_kolom=pl.lit("realisasi_kumulatif"),
-        nilai=rupiah(pl.col("realisasi_usulan")),
-        nilai_diharapkan=rupiah(pl.col("pagu")),
-        selisih=(pl.col("realisasi_usulan") - pl.col("pagu")).cast(MONEY),
+def _where(grid: pl.DataFrame) -> list[pl.Expr]:
+    """-> the columns that place a line-quarter finding: its rows, quarter, bidang, line."""
+    located = ("berkas", "lembar", "baris", "baris_akhir", "triwulan", "kode_bidang")
+    return [
+        *(pl.col(c) for c in located),
+        pl.col("jenis_belanja"),
+        pl.col("kode_sub_kegiatan").alias("kode"),
+    ]
+
+
+def _summed(what: str) -> pl.Expr:
+    """-> "anggaran tertulis" for one row, "jumlah anggaran tertulis pada 3 baris" for several."""
+    return (
+        pl.when(pl.col("baris_akhir").is_null())
+        .then(pl.lit(f"{what} tertulis"))
+        .otherwise(
+            pl.lit(f"jumlah {what} tertulis pada ")
+            + pl.col("baris_data").cast(pl.String)
+            + " baris rincian sub kegiatan "
+            + pl.col("kode_sub_kegiatan")
+            + " belanja "
+            + pl.col("jenis_belanja")
+        )
     )
+
+
+def _r003(grid: pl.DataFrame) -> pl.DataFrame:
+    """Reconciled grid -> R003 drafts, quoting the stated cumulative, the quarter's
+    figure, or (a perubahan cut, nothing spent this quarter) the cumulative before it.
+    """
+    over = grid.filter(pl.col("r003"))
+    stated = pl.col("kumulatif_tertulis")
+    by_stated = stated.is_not_null() & (stated >= pl.col("kumulatif_jumlah"))
+    no_rows = pl.col("baris_data").is_null()
+    value = pl.when(by_stated).then(stated).otherwise(pl.col("kumulatif_jumlah"))
+    column = pl.when(by_stated | no_rows).then(pl.lit("realisasi_kumulatif"))
+    text = (
+        pl.when(no_rows)
+        .then(
+            pl.lit("realisasi kumulatif sampai triwulan sebelumnya ") + rupiah(pl.col("_sebelum"))
+        )
+        .when(by_stated)
+        .then(_summed("realisasi s.d. triwulan ini") + " " + rupiah(stated))
+        .otherwise(
+            _summed("realisasi triwulan ini")
+            + " "
+            + rupiah(pl.col("realisasi_usulan_tw"))
+            + " membuat realisasi kumulatif menjadi "
+            + rupiah(pl.col("kumulatif_jumlah"))
+        )
+    )
+    return draft(
+        over.with_columns(realisasi_usulan_tw=pl.col("kumulatif_jumlah") - pl.col("_sebelum"))
+        .with_columns(
+            nama_kolom=column.otherwise(pl.lit("realisasi_triwulan")),
+            keterangan=text,
+            nilai=pl.when(no_rows)
+            .then(rupiah(pl.col("_sebelum")))
+            .when(by_stated)
+            .then(rupiah(stated))
+            .otherwise(rupiah(pl.col("realisasi_usulan_tw"))),
+            nilai_diharapkan=rupiah(pl.col("pagu")),
+            saran=pl.when(pl.col("_sebelum") > pl.col("pagu")).then(pl.lit(CUT_ADVICE)),
+            selisih=(
+                pl.when(no_rows).then(pl.col("_sebelum")).otherwise(value) - pl.col("pagu")
+            ).cast(MONEY),
+        )
+        .select(
+            *_where(over),
+            "nama_kolom",
+            "keterangan",
+            "nilai",
+            "nilai_diharapkan",
+            "selisih",
+            "saran",
+        )
+        .with_columns(
+            aturan=pl.lit("R003"),
+            kolom=pl.col("nama_kolom").replace_strict(LABEL, default=None),
+        )
+    )
+
+
+def _line_findings(grid: pl.DataFrame) -> pl.DataFrame:
+    """Reconciled grid -> R003, R004 and R005 drafts (one per line and quarter).
+
+    R004 and R005 compare like with like: they stand down on a line-quarter one of whose
+    rows an error held back (that row's finding is the one to fix), and R005 also where an
+    earlier quarter of the line is missing or held back (`utuh` false: the sum of the
+    quarters would be short by it).
+    """
+    whole = ~pl.col("ditahan")
     r004 = grid.filter(
-        pl.col("anggaran_tertulis").is_not_null() & (pl.col("anggaran_tertulis") != pl.col("pagu"))
+        whole
+        & pl.col("anggaran_tertulis").is_not_null()
+        & (pl.col("anggaran_tertulis") != pl.col("pagu"))
     ).select(
-        *base,
+        *_where(grid),
         aturan=pl.lit("R004"),
         kolom=pl.lit(LABEL["anggaran"]),
         nama_kolom=pl.lit("anggaran"),
+        keterangan=_summed("anggaran"),
         nilai=rupiah(pl.col("anggaran_tertulis")),
         nilai_diharapkan=rupiah(pl.col("pagu")),
         selisih=(pl.col("anggaran_tertulis") - pl.col("pagu")).cast(MONEY),
     )
     r005 = grid.filter(
-        ~pl.col("r003")
+        whole
+        & pl.col("utuh")
+        & (pl.col("kelengkapan") == "lengkap")
         & pl.col("kumulatif_tertulis").is_not_null()
         & (pl.col("kumulatif_tertulis") != pl.col("realisasi_kumulatif"))
     ).select(
-        *base,
+        *_where(grid),
         aturan=pl.lit("R005"),
         kolom=pl.lit(LABEL["realisasi_kumulatif"]),
         nama_kolom=pl.lit("realisasi_kumulatif"),
+        keterangan=_summed("realisasi kumulatif"),
         nilai=rupiah(pl.col("kumulatif_tertulis")),
         nilai_diharapkan=rupiah(pl.col("realisasi_kumulatif")),
         selisih=(pl.col("kumulatif_tertulis") - pl.col("realisasi_kumulatif")).cast(MONEY),
     )
-    return pl.concat([draft(f) for f in (r003, r004, r005)], how="vertical_relaxed")
+    return pl.concat([_r003(grid), draft(r004), draft(r005)], how="vertical_relaxed")
 
 
 def reconcile(
-    rows: pl.DataFrame, dpa: pl.DataFrame, in_force: pl.DataFrame, tahun: int, triwulan: int
+    rows: pl.DataFrame,
+    dpa: pl.DataFrame,
+    in_force: pl.DataFrame,
+    tahun: int,
+    triwulan: int,
+    *,
+    held: pl.DataFrame | None = None,
+    terkirim: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Accepted rows (R001/R002/R010 already held back) -> (realisasi_anggaran, drafts, held).
 
-    `held` lists the rows of R003 line-quarters: they leave the curated facts.
+    `held`: data rows an error held back earlier (triwulan, kode_bidang, kode_sub_kegiatan,
+    jenis_belanja); `terkirim`: (triwulan, kode_bidang) that sent a keuangan table. The
+    returned `held` lists the rows of R003 line-quarters: they leave the curated facts.
     """
     grid = lines_in_force(dpa, in_force).join(
         _line_sums(rows).drop("kode_bidang"), on=["triwulan", *LINE], how="left"
     )
     grid = grid.with_columns(pl.col("realisasi_triwulan").fill_null(0).cast(MONEY))
-    grid = _cap_cumulative(grid, triwulan)
+    grid = _next_quarter_basis(_line_status(grid, held, terkirim))
+    grid = _cumulate(grid, triwulan)
     drafts = _line_findings(grid) if grid.height else empty_draft()
     over = grid.filter(pl.col("r003")).select("triwulan", *LINE)
-    held = (
+    r003_rows = (
         rows.join(over, on=["triwulan", *LINE], how="semi")
         .select(*ROW)
         .with_columns(aturan=pl.lit("R003"))
@@ -243,6 +439,7 @@ def reconcile(
         "realisasi_kumulatif",
         sisa_anggaran=(pl.col("pagu") - pl.col("realisasi_kumulatif")).cast(MONEY),
         persen_realisasi=percent(pl.col("realisasi_kumulatif"), pl.col("pagu")),
-        realisasi_fisik=pl.when(pl.col("r003")).then(None).otherwise(pl.col("realisasi_fisik")),
+        realisasi_fisik=pl.when(pl.col("kelengkapan") == "lengkap").then(pl.col("realisasi_fisik")),
+        kelengkapan="kelengkapan",
     ).sort("triwulan", *LINE)
-    return table, drafts, held
+    return table, drafts, r003_rows

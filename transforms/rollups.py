@@ -13,6 +13,7 @@ import polars as pl
 from schemas.kode import jenis_from_rekening, jenis_from_text, normalized_words, parts
 from schemas.rules import CEK
 from transforms.findings import draft, empty_draft, fill, rupiah
+from transforms.numbers import MONEY
 from transforms.sheets import column_letter
 
 MONEY_FIELDS = ("anggaran", "realisasi_triwulan", "realisasi_kumulatif")
@@ -32,11 +33,14 @@ def _prefixes(frame: pl.DataFrame, column: str, tag: str, base: pl.Expr) -> pl.D
 
 
 def ancestor_sums(data: pl.DataFrame) -> pl.DataFrame:
-    """Data rows -> sums per (ancestor key, jenis key): what each roll-up row should read."""
+    """Data rows -> sums per (ancestor key, jenis key): what each roll-up row should read.
+
+    `ditahan` tells whether a row an error held back is among the lines of that key.
+    """
     kode = pl.col("kode_sub_kegiatan")
     keyed = pl.concat(
         [
-            f.select("key", "jenis_belanja", *MONEY_FIELDS)
+            f.select("key", "jenis_belanja", "_tahan", *MONEY_FIELDS)
             for f in (
                 _prefixes(data, "kode_sub_kegiatan", "K:", pl.lit("")),
                 data.filter(kode.is_not_null()).with_columns(key="S:" + kode),
@@ -51,7 +55,10 @@ def ancestor_sums(data: pl.DataFrame) -> pl.DataFrame:
     return (
         pl.concat([by_jenis, any_jenis])
         .group_by("key", "jenis_key")
-        .agg([pl.col(f).fill_null(0).sum().cast(pl.Decimal(18, 2)) for f in MONEY_FIELDS])
+        .agg(
+            *[pl.col(f).fill_null(0).sum().cast(MONEY) for f in MONEY_FIELDS],
+            ditahan=pl.col("_tahan").any(),
+        )
     )
 
 
@@ -89,11 +96,25 @@ def _describe_rollup() -> pl.Expr:
 
 
 def _expected_rollups(rows: pl.DataFrame, data: pl.DataFrame) -> pl.DataFrame:
-    """Sheet rows -> roll-up rows with `<kolom>_harapan`: the sum of their lines."""
+    """Sheet rows -> roll-up rows with `<kolom>_harapan`: the sum of their lines.
+
+    A roll-up over a line an error held back is left out: that line's finding is the one
+    to fix, and the roll-up may well be right.
+    """
     rollups = _rollup_keys(rows.filter(pl.col("jenis_baris") == "rollup"))
     sums = ancestor_sums(data).rename({f: f"{f}_harapan" for f in MONEY_FIELDS})
-    return rollups.join(sums, on=["key", "jenis_key"], how="left").with_columns(
-        [pl.col(f"{f}_harapan").fill_null(0) for f in MONEY_FIELDS]
+    return (
+        rollups.join(sums, on=["key", "jenis_key"], how="left")
+        .filter(~pl.col("ditahan").fill_null(False))
+        .with_columns([pl.col(f"{f}_harapan").fill_null(0) for f in MONEY_FIELDS])
+    )
+
+
+def _sums(frame: pl.DataFrame, by: str, suffix: str) -> pl.DataFrame:
+    """Data rows -> per `by`: each money field summed (`<field><suffix>`) and `ditahan<suffix>`."""
+    return frame.group_by(by).agg(
+        *[pl.col(f).fill_null(0).sum().cast(MONEY).alias(f + suffix) for f in MONEY_FIELDS],
+        pl.col("_tahan").any().alias("ditahan" + suffix),
     )
 
 
@@ -102,34 +123,39 @@ def _expected_totals(rows: pl.DataFrame, data: pl.DataFrame) -> pl.DataFrame:
 
     A total may cover everything above it, its block (the data rows since the previous
     total) or, when its label names one ("Jumlah Belanja Modal"), one jenis belanja.
+    Linear in the sheet: block sums and their running sums, never row against row. A
+    total over a line an error held back is left out, as roll-ups are.
     """
     is_total = pl.col("jenis_baris") == "total"
-    blocks = rows.with_columns(blok=is_total.cum_sum() - is_total.cast(pl.UInt32))
-    totals = blocks.filter(is_total).with_columns(
-        jenis_key=pl.when(normalized_words(pl.col("uraian_teks")).str.contains("modal"))
-        .then(pl.lit("modal"))
-        .when(normalized_words(pl.col("uraian_teks")).str.contains("operasi"))
-        .then(pl.lit("operasi")),
-        uraian_jumlah=pl.lit("Baris ") + pl.coalesce("uraian_teks", "kode_sub_kegiatan_teks"),
+    blok = (is_total.cum_sum() - is_total.cast(pl.UInt32)).alias("blok")
+    totals = (
+        rows.with_columns(blok)
+        .filter(is_total)
+        .with_columns(
+            jenis_key=pl.when(normalized_words(pl.col("uraian_teks")).str.contains("modal"))
+            .then(pl.lit("modal"))
+            .when(normalized_words(pl.col("uraian_teks")).str.contains("operasi"))
+            .then(pl.lit("operasi")),
+            uraian_jumlah=pl.lit("Baris ") + pl.coalesce("uraian_teks", "kode_sub_kegiatan_teks"),
+        )
     )
-    lines = blocks.filter(pl.col("jenis_baris") == "data").select(
-        pl.col("blok").alias("blok_data"), "jenis_belanja", *MONEY_FIELDS
+    lines = rows.with_columns(blok).join(data.select("baris", "_tahan"), on="baris", how="inner")
+    blocks = _sums(lines, "blok", "_blok").sort("blok")
+    running = blocks.select(
+        "blok",
+        *[pl.col(f + "_blok").cum_sum().alias(f + "_harapan") for f in MONEY_FIELDS],
+        ditahan_harapan=pl.col("ditahan_blok").cum_max(),
     )
-    paired = totals.select("baris", "blok", "jenis_key").join(lines, how="cross")
-
-    def total_of(condition: pl.Expr, suffix: str) -> list[pl.Expr]:
-        return [
-            pl.col(f).filter(condition).fill_null(0).sum().cast(pl.Decimal(18, 2)).alias(f + suffix)
-            for f in MONEY_FIELDS
-        ]
-
-    sums = paired.group_by("baris").agg(
-        *total_of(pl.col("blok_data") <= pl.col("blok"), "_harapan"),
-        *total_of(pl.col("blok_data") == pl.col("blok"), "_blok"),
-        *total_of(pl.col("jenis_belanja") == pl.col("jenis_key"), "_jenis"),
+    by_jenis = _sums(lines.rename({"jenis_belanja": "jenis_key"}), "jenis_key", "_jenis")
+    out = (
+        totals.sort("blok")
+        .join_asof(running, on="blok", strategy="backward")
+        .join(blocks, on="blok", how="left")
+        .join(by_jenis, on="jenis_key", how="left", nulls_equal=False)
     )
-    zero = pl.lit(0).cast(pl.Decimal(18, 2))
-    return totals.join(sums, on="baris", how="left").with_columns(
+    held = pl.col("ditahan_harapan").fill_null(False) | pl.col("ditahan_jenis").fill_null(False)
+    zero = pl.lit(0).cast(MONEY)
+    return out.filter(~held).with_columns(
         [
             pl.col(f"{f}{s}").fill_null(zero)
             for f in MONEY_FIELDS
@@ -152,9 +178,23 @@ def _mismatches(expected: pl.DataFrame, field: str) -> pl.DataFrame:
         cek=pl.when(unreadable).then(pl.lit("V008:tak_terbaca")).otherwise(pl.lit("V008")),
         nilai=pl.when(unreadable).then(text).otherwise(rupiah(stated)),
         nilai_diharapkan=rupiah(harapan),
-        selisih=(stated - harapan).cast(pl.Decimal(18, 2)),
+        selisih=(stated - harapan).cast(MONEY),
         field=pl.lit(field),
     )
+
+
+def _lines(rows: pl.DataFrame) -> pl.DataFrame:
+    """Staged rows of a sheet -> its data rows counted in the sums, with `_tahan`.
+
+    `_tahan`: an error held the row back (status karantina, or a broken CSV line whose
+    cells shifted). An identical copy (status ganda) counts once, so it is left out.
+    """
+    data = rows.filter(pl.col("jenis_baris") == "data")
+    held = pl.col("kolom_berlebih").fill_null(False)
+    if "status" in data.columns:
+        data = data.filter(pl.col("status") != "ganda")
+        held = held | (pl.col("status") == "karantina")
+    return data.with_columns(_tahan=held)
 
 
 def check_rollups(
@@ -165,15 +205,11 @@ def check_rollups(
 ) -> pl.DataFrame:
     """Staged keuangan rows of one sheet -> V008 draft findings (one per row and column).
 
-    A broken CSV line (cells shifted) is left out of the sums: its figures are not what
-    the bidang meant, and a V003 already names it.
+    Run once the rows have their status: a roll-up or total over a row an error held back
+    (or a broken CSV line, whose cells shifted) stands down, so one mistake gives one
+    finding; an identical copy counts once.
     """
-    rows = rows.with_columns(
-        jenis_baris=pl.when((pl.col("jenis_baris") == "data") & pl.col("kolom_berlebih"))
-        .then(pl.lit("rusak"))
-        .otherwise(pl.col("jenis_baris"))
-    )
-    data = rows.filter(pl.col("jenis_baris") == "data")
+    data = _lines(rows)
     checked = [_expected_rollups(rows, data), _expected_totals(rows, data)]
     grid_kolom = grid_kolom or {}
     judul = judul or {}
