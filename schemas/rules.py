@@ -106,8 +106,8 @@ _RULES = (
     Aturan(
         "R002",
         ERROR,
-        "sub kegiatan milik bidang lain",
-        "sub kegiatan {kode} termasuk program bidang {keterangan}",
+        "sub kegiatan atau indikator milik bidang lain",
+        "{keterangan}",
         "Laporkan hanya sub kegiatan dari program bidang Anda; realisasi ini harus dikirim "
         "oleh bidang pemiliknya.",
     ),
@@ -307,8 +307,8 @@ CEK: dict[str, tuple[str, str]] = {
     ),
     "R002:indikator": (
         "R002",
-        "{pemilik}; indikator '{nilai}' milik bidang {pemilik} menurut indikator.csv, bukan "
-        "bidang {kode_bidang}{dipakai}; baris ini ditahan",
+        "indikator '{nilai}' milik bidang {pemilik} menurut indikator.csv, bukan bidang "
+        "{kode_bidang}{dipakai}; baris ini ditahan",
     ),
     "V006:bidang_lain": (
         "V006",

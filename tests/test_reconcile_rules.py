@@ -289,7 +289,9 @@ def test_r002_fires_for_a_sub_kegiatan_of_another_bidangs_program(dpa, refs):
     drafts, held = check_rows(accepted(k), dpa, in_force(dpa, 1), refs["bidang"].baris)
     assert rules(drafts) == [("R002", 1, "2.17.01.1.01.01", "operasi")]
     assert drafts.item(0, "kode_bidang") == "usaha-kecil"
-    assert drafts.item(0, "keterangan") == "sekretariat"  # the owner, for the message
+    assert drafts.item(0, "keterangan") == (  # the owner, for the message
+        "sub kegiatan 2.17.01.1.01.01 termasuk program bidang sekretariat"
+    )
     assert held.get_column("aturan").to_list() == ["R002"]
 
 
@@ -755,7 +757,7 @@ def test_r009_fires_for_an_unknown_indicator_and_for_a_different_target(refs):
             ["S1", "Capaian SAKIP Perangkat Daerah", "Nilai", "75", "80"],
         ]
     )
-    table, drafts = capaian_table(rows, refs["indikator"].baris, TAHUN, 4)
+    table, drafts, _ = capaian_table(rows, refs["indikator"].baris, TAHUN, 4)
     assert set(drafts.select("aturan", "kode", "nilai", "nilai_diharapkan").rows()) == {
         ("R009", "S1", "Indeks Kepuasan Masyarakat", None),
         ("R009", "S1", "75", "70-80"),
@@ -778,7 +780,7 @@ def test_r009_near_miss_name_differing_in_case_and_punctuation_and_same_target_s
         ],
         kode_bidang="sekretariat",
     )
-    table, drafts = capaian_table(rows, refs["indikator"].baris, TAHUN, 4)
+    table, drafts, _ = capaian_table(rows, refs["indikator"].baris, TAHUN, 4)
     assert drafts.height == 0
     tw4 = table.filter(pl.col("triwulan") == 4)
     by_kode = {r["kode"]: r for r in tw4.iter_rows(named=True)}

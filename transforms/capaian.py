@@ -286,7 +286,7 @@ def _too_large(matched: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     return drafts, drafts.select(*ROW, "aturan")
 
 
-def capaian_with_held(
+def capaian_table(
     kinerja: pl.DataFrame, indikator: pl.DataFrame, tahun: int, triwulan: int
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Accepted kinerja rows + indikator.csv -> (capaian_kinerja table, drafts, rows held back).
@@ -302,15 +302,6 @@ def capaian_with_held(
     usable = matched.join(held.select(ROW), on=ROW, how="anti", nulls_equal=True)
     drafts = pl.concat([r009, contest_drafts, large_drafts], how="vertical_relaxed")
     return _table(usable, agreed, tahun, triwulan), drafts, held
-
-
-def capaian_table(
-    kinerja: pl.DataFrame, indikator: pl.DataFrame, tahun: int, triwulan: int
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Accepted kinerja rows + indikator.csv -> (capaian_kinerja table, drafts); see
-    `capaian_with_held` for the rows its error findings hold back."""
-    table, drafts, _ = capaian_with_held(kinerja, indikator, tahun, triwulan)
-    return table, drafts
 
 
 def _reported(matched: pl.DataFrame) -> pl.DataFrame:

@@ -13,7 +13,7 @@ import polars as pl
 
 from schemas.curated import Karantina, polars_schema
 from transforms import dpa as dpa_stage
-from transforms.capaian import capaian_with_held
+from transforms.capaian import capaian_table
 from transforms.findings import draft, empty_draft, finalize, finding_ref, place_columns
 from transforms.ingest import Kiriman, empty_kiriman
 from transforms.reconcile import ROW, check_rows, reconcile
@@ -278,7 +278,7 @@ def consolidate(
         ),
         terkirim=keuangan.select("triwulan", "kode_bidang"),
     )
-    capaian, r009, kinerja_held = capaian_with_held(
+    capaian, r009, kinerja_held = capaian_table(
         kinerja.filter(pl.col("status") == "diterima"),
         referensi["indikator"].baris,
         tahun,

@@ -110,7 +110,10 @@ def check_rows(
             _row_finding(
                 r002,
                 "R002",
-                pl.col("_pemilik").fill_null("lain (program tidak terdaftar di bidang.csv)"),
+                "sub kegiatan "
+                + pl.col("kode_sub_kegiatan")
+                + " termasuk program bidang "
+                + pl.col("_pemilik").fill_null("lain (program tidak terdaftar di bidang.csv)"),
                 "kode_sub_kegiatan",
             ),
             _row_finding(r010, "R010", pl.col("versi"), "jenis_belanja"),
