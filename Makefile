@@ -26,11 +26,13 @@ test: $(VENV)/.installed chromium
 	$(BIN)/python -m pytest
 
 # The report tests open the HTML report in headless Chromium (Debian's package; the
-# test drives it with playwright, which never downloads a browser of its own).
+# test drives it with playwright, which never downloads a browser of its own) and check
+# the printed PDF with pdftoppm and pdftotext (Debian's poppler-utils).
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@{ command -v chromium && command -v pdftoppm && command -v pdftotext; } >/dev/null 2>&1 || { \
 		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium; }
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
+			chromium poppler-utils; }
 
 # A real Prefect server on 127.0.0.1:4200 and the quarterly deployment served from here.
 serve: $(VENV)/.installed

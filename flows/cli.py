@@ -6,6 +6,7 @@ any error prints one line and exits non-zero.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from pathlib import Path
@@ -37,6 +38,7 @@ console = Console()
 Tahun = Annotated[int, typer.Option("--tahun", help="Budget year, e.g. 2023.", min=2000, max=2100)]
 Raw = Annotated[Path, typer.Option("--raw", help="Folder of the raw inputs.")]
 Curated = Annotated[Path, typer.Option("--curated", help="Folder of the curated tables.")]
+MAX_TUNGGU = 24 * 3600  # --tunggu: at most a day
 
 
 @app.command()
@@ -61,24 +63,57 @@ def run(
             "--paksa", help="Terbitkan walaupun hasilnya lebih sedikit dari rilis yang berlaku."
         ),
     ] = False,
+    tunggu: Annotated[
+        int,
+        typer.Option(
+            "--tunggu",
+            help="Bila run lain sedang memakai folder curated, tunggu paling lama sekian detik "
+            "(0: langsung menolak).",
+            min=0,
+            max=MAX_TUNGGU,
+        ),
+    ] = 0,
 ) -> None:
     """Consolidate quarters 1..TRIWULAN of TAHUN from RAW and publish to CURATED."""
-    check_inputs(raw, tahun)
-    quiet_known_errors()
-    if dask:
-        from flows.serve import api_for_workers
+    from flows.publish import run_lock
+    from flows.serve import temporary_api
 
-        with api_for_workers():
+    check_inputs(raw, tahun)
+    about = f"konsolidasi {tahun} TW{triwulan}"
+    with run_lock(curated, tunggu, say=say, tentang=about) as waited:
+        if waited >= 1:
+            say(f"Run lain sudah selesai; lanjut setelah menunggu {waited:.0f} detik")
+        quiet_known_errors()
+        with temporary_api(say=say) as api_url:
             from flows.consolidate import flow_with_runner
 
-            result = flow_with_runner(dask)(
-                tahun=tahun, triwulan=triwulan, raw=raw, curated=curated, paksa=paksa
-            )
-    else:
-        from flows.consolidate import konsolidasi
+            try:
+                result = flow_with_runner(dask)(
+                    tahun=tahun, triwulan=triwulan, raw=raw, curated=curated, paksa=paksa
+                )
+            except Exception as error:
+                if not server_lost(error):
+                    raise
+                raise LkjipError(
+                    f"hubungan ke server Prefect {api_url} terputus di tengah run ({error}); "
+                    "periksa server itu lalu jalankan lagi; rilis yang berlaku: "
+                    f"lkjip rilis --tahun {tahun} --curated {curated}"
+                ) from None
+    _print_run({**result, "menunggu": waited}, tahun, curated)
 
-        result = konsolidasi(tahun=tahun, triwulan=triwulan, raw=raw, curated=curated, paksa=paksa)
-    _print_run(result, tahun, curated)
+
+def server_lost(error: BaseException) -> bool:
+    """-> whether a run failed because the Prefect server stopped answering."""
+    import httpx
+
+    if isinstance(error, httpx.TransportError):
+        return True
+    return isinstance(error, RuntimeError) and "Failed to reach API" in str(error)
+
+
+def say(text: str) -> None:
+    """A progress line for the operator, on stderr (stdout keeps the summary)."""
+    print(shown(text), file=sys.stderr, flush=True)
 
 
 def check_inputs(raw: Path, tahun: int) -> None:
@@ -95,18 +130,24 @@ def check_inputs(raw: Path, tahun: int) -> None:
 
 
 def quiet_known_errors() -> None:
-    """Keep Prefect's log lines for errors we explain in one line, without their traceback."""
-    import logging
+    """Keep Prefect's log lines for errors we explain in one line, without their traceback.
+
+    Also makes every log line printed to the terminal inert (inert_console_logs).
+    """
 
     class _NoTraceback(logging.Filter):
         def filter(self, record: logging.LogRecord) -> bool:
             error = record.exc_info[1] if record.exc_info else None
-            if isinstance(error, (LkjipError, PublishError)):
+            if isinstance(error, (LkjipError, PublishError)) or (
+                error is not None and server_lost(error)
+            ):
                 record.exc_info = None
                 record.exc_text = None
             return True
 
-    import prefect  # noqa: F401  (sets up Prefect's logging handlers)
+    from prefect.logging.configuration import ensure_logging_setup
+
+    ensure_logging_setup()  # Prefect's handlers exist from here on
 
     quiet = _NoTraceback()
     for name in ("prefect", "prefect.flow_runs", "prefect.task_runs"):
@@ -114,6 +155,44 @@ def quiet_known_errors() -> None:
         logger.addFilter(quiet)
         for handler in logger.handlers:
             handler.addFilter(quiet)
+    inert_console_logs()
+
+
+def inert_console_logs() -> None:
+    """Every log handler that writes to a terminal stream prints file-derived text inert.
+
+    A task's name or message can carry a folder or file name as sent (an ESC sequence,
+    rich markup): the formatted line gets its control characters escaped, and its markup
+    too where the handler renders markup (PREFECT_LOGGING_MARKUP).
+    """
+    loggers = [logging.getLogger(), *map(logging.getLogger, list(logging.root.manager.loggerDict))]
+    for logger in loggers:
+        for handler in logger.handlers:
+            terminal = isinstance(handler, logging.StreamHandler) and not isinstance(
+                handler, logging.FileHandler
+            )
+            if terminal and not isinstance(handler.formatter, _InertFormatter):
+                markup = bool(getattr(getattr(handler, "console", None), "_markup", False))
+                handler.setFormatter(_InertFormatter(handler.formatter, markup))
+
+
+class _InertFormatter(logging.Formatter):
+    """A handler's formatter whose lines come out inert (control characters escaped)."""
+
+    def __init__(self, inner: logging.Formatter | None, markup: bool) -> None:
+        super().__init__()
+        self.inner = inner or logging.Formatter()
+        self.markup = markup
+
+    def format(self, record: logging.LogRecord) -> str:
+        """-> the inner formatter's text, inert (markup escaped when the handler renders it)."""
+        text = self.inner.format(record)
+        return inert(text) if self.markup else _inert_plain(text)
+
+
+def _inert_plain(text: str) -> str:
+    """Text -> control characters escaped, line breaks and tabs kept (no rich markup)."""
+    return "\n".join("\t".join(map(shown, line.split("\t"))) for line in text.split("\n"))
 
 
 @app.command()
@@ -138,18 +217,41 @@ def _print_run(result: dict, tahun: int, curated: Path) -> None:
     hitungan: pl.DataFrame = result["hitungan"]
     temuan: pl.DataFrame = result["temuan"]
     per_status = hitungan.group_by("status").agg(pl.col("baris").sum()).sort("status")
-    console.print(f"[bold]Terbit[/bold] {result['run_id']} -> {curated}")
+    console.print(f"[bold]Terbit[/bold] {inert(result['run_id'])} -> {inert(str(curated))}")
+    console.print(_replaced_line(result, tahun), soft_wrap=True)  # the id stays whole
     console.print(
         "Baris dibaca: "
-        + ", ".join(f"{s} {n}" for s, n in per_status.iter_rows())
+        + ", ".join(f"{inert(s)} {n}" for s, n in per_status.iter_rows())
         + f" (jumlah {hitungan.get_column('baris').sum()})"
     )
     if temuan.height == 0:
         console.print("Tidak ada temuan.")
         return
     per_rule = temuan.group_by("aturan", "tingkat").len().sort("aturan")
-    console.print("Temuan: " + ", ".join(f"{a} ({t}) {n}" for a, t, n in per_rule.iter_rows()))
-    console.print(f"Lihat rinciannya: lkjip failures --tahun {tahun} --curated {curated}")
+    console.print(
+        "Temuan: " + ", ".join(f"{inert(a)} ({inert(t)}) {n}" for a, t, n in per_rule.iter_rows())
+    )
+    console.print(
+        f"Lihat rinciannya: lkjip failures --tahun {tahun} --curated {inert(str(curated))}"
+    )
+
+
+def _replaced_line(result: dict, tahun: int) -> str:
+    """Flow result -> which release it replaced (and that it waited for another run first)."""
+    from flows.releases import created_text
+
+    waited = result.get("menunggu") or 0
+    old = result.get("menggantikan")
+    if not old:
+        line = f"rilis pertama tahun {tahun} di folder ini."
+    else:
+        line = (
+            f"menggantikan rilis {old.get('rilis')} (run {old.get('run_id')}, "
+            f"dibuat {created_text(old)})."
+        )
+    if waited >= 1:
+        return inert(f"Setelah menunggu run lain {waited:.0f} detik: {line}")
+    return inert(line[0].upper() + line[1:])
 
 
 def read_temuan(curated: Path, tahun: int) -> pl.DataFrame:
@@ -191,7 +293,7 @@ def failures(
         )
     if xlsx is not None:
         write_findings_xlsx(temuan, xlsx)
-        console.print(f"Ditulis: {xlsx}")
+        console.print(f"Ditulis: {inert(str(xlsx))}")
 
 
 @app.command()
@@ -201,12 +303,20 @@ def report(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the report to.")] = Path(
         "laporan"
     ),
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="Also print the page to OUT/lkjip_<tahun>.pdf (Chromium).")
+    ] = False,
 ) -> None:
-    """Write the LKjIP tables and charts of TAHUN from CURATED as .xlsx and .html into OUT."""
+    """Write the LKjIP tables and charts of TAHUN from CURATED as .xlsx and .html (and .pdf)."""
     from flows.report import make_report
 
-    for path in make_report(tahun, curated, out):
-        print(path)  # plain print: a long path must stay on one line
+    paths = make_report(tahun, curated, out)
+    if pdf:
+        from flows.report_pdf import write_pdf
+
+        paths = (*paths, write_pdf(paths[1]))
+    for path in paths:
+        print(shown(str(path)))  # plain print: a long path must stay on one line
 
 
 @app.command()
@@ -225,15 +335,15 @@ def rilis(
     from flows.publish import list_releases, restore_release
 
     if kembali is not None:
-        restored, previous = restore_release(curated, tahun, kembali)
+        restored, previous = restore_release(curated, tahun, kembali, say=say)
         if previous == restored.nama:
             console.print(
-                f"Rilis {escape(restored.nama)} sudah yang berlaku; tidak ada yang diubah."
+                f"Rilis {inert(restored.nama)} sudah yang berlaku; tidak ada yang diubah."
             )
         else:
             console.print(
-                f"[bold]Berlaku lagi[/bold] {escape(restored.nama)} untuk tahun {tahun} "
-                f"(sebelumnya {escape(previous or '-')}); tidak ada rilis yang dihapus."
+                f"[bold]Berlaku lagi[/bold] {inert(restored.nama)} untuk tahun {tahun} "
+                f"(sebelumnya {inert(previous or '-')}); tidak ada rilis yang dihapus."
             )
     found = list_releases(curated, tahun)
     if not found:
@@ -261,15 +371,15 @@ def releases_table(
     """
     from flows import releases
 
-    title = f"Rilis tahun {tahun} di {escape(str(curated))} (terlama di atas)"
+    title = f"Rilis tahun {tahun} di {inert(str(curated))} (terlama di atas)"
     table = Table(title=title, title_justify="left")
     rows = [
         (
             "[bold green]ya[/bold green]" if item.berlaku else "",
-            escape(item.nama),
-            escape(str(item.manifest.get("run_id", "-"))),
-            releases.created_text(item.manifest),
-            escape(releases.findings_text(item.manifest)),
+            inert(item.nama),
+            inert(str(item.manifest.get("run_id", "-"))),
+            inert(releases.created_text(item.manifest)),
+            inert(releases.findings_text(item.manifest)),
             _total_text(item),
         )
         for item in found
@@ -349,12 +459,26 @@ def findings_table(temuan: pl.DataFrame, width: int | None = None) -> Table:
     return table
 
 
-def inert(text: str) -> str:
-    """Text from a file -> safe to print: rich markup escaped, control characters shown as
-    \\xNN instead of reaching the terminal.
+def shown(text: str) -> str:
+    """Text -> the same with every control or invisible format character (ESC, newline, a
+    bidi override) written as an escape (\\x1b, \\u202e), so none acts on the terminal.
     """
-    shown = "".join(ch if ch.isprintable() or ch in "\n\t" else f"\\x{ord(ch):02x}" for ch in text)
-    return escape(shown)
+    return "".join(ch if ch.isprintable() else _escape_char(ch) for ch in text)
+
+
+def _escape_char(ch: str) -> str:
+    """One character -> its Python escape: \\xNN, \\uNNNN or \\UNNNNNNNN."""
+    code = ord(ch)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def inert(text: str) -> str:
+    """Text from a file -> safe to print with rich: markup escaped, control characters
+    shown as escapes instead of reaching the terminal (line breaks and tabs kept).
+    """
+    return escape(_inert_plain(text))
 
 
 def _rule_cell(row: dict) -> str:
@@ -448,11 +572,22 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(0)
     except UsageError as error:
         command = error.ctx.command_path if error.ctx else "lkjip"
-        print(f"{command}: {error.format_message()} (lihat {command} --help)", file=sys.stderr)
+        print(
+            f"{command}: {shown(error.format_message())} (lihat {command} --help)", file=sys.stderr
+        )
         sys.exit(2)
     except typer.Abort:
         sys.exit(130)
     except (LkjipError, PublishError) as error:
-        print(f"lkjip: {error}", file=sys.stderr)
-        sys.exit(1)
+        fail(str(error))
+    except OSError as error:
+        from flows.publish import os_error_text
+
+        fail(os_error_text(error, "perintah ini"))
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def fail(message: str) -> None:
+    """Print the one `lkjip:` line of a failed command (inert, on one line) and exit 1."""
+    print(f"lkjip: {shown(message)}", file=sys.stderr, flush=True)
+    sys.exit(1)

@@ -14,7 +14,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import json
+import shutil
 import subprocess
+from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -27,9 +30,23 @@ from prefect.context import TaskRunContext
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows import pipeline, releases
-from flows.gate import DATA_DOCS, HasilGerbang, run_gate
+from flows.gate import HasilGerbang, run_gate
 from flows.pipeline import FolderKiriman, LkjipError, Penemuan
-from flows.publish import PublishError, Tabel, active_manifest, publish_year, refuse_less
+from flows.publish import (
+    DATA_DOCS,
+    MANIFEST,
+    PublishError,
+    Tabel,
+    active_manifest,
+    docs_link,
+    keep_rejected_docs,
+    new_release_name,
+    os_error_text,
+    publish_year,
+    refuse_less,
+    run_lock,
+    staging_dir,
+)
 from schemas.curated import MODELS, PARTISI
 from transforms import ringkasan
 from transforms.consolidate import Konsolidasi, consolidate
@@ -96,7 +113,7 @@ def run_identity(inputs: dict[str, str], code: dict, tahun: int, triwulan: int) 
     """Inputs' sha256 + code + parameters -> the run id: same inputs, same id, same tables."""
     digest = hashlib.sha256(f"{tahun}|{triwulan}|{code['sha256']}".encode())
     for berkas, sha in sorted(inputs.items()):
-        digest.update(f"|{berkas}={sha}".encode())
+        digest.update(f"|{berkas}={sha}".encode("utf-8", "surrogateescape"))
     return f"{tahun}-tw{triwulan}-{digest.hexdigest()[:12]}"
 
 
@@ -107,13 +124,18 @@ def submission_key(context: TaskRunContext, parameters: dict) -> str:
     the key, a folder whose bytes did not change keeps it.
     """
     sub: FolderKiriman = parameters["sub"]
+
+    def text(value: str) -> bytes:
+        # A file name from an old Windows zip may not be UTF-8: its bytes, as they are.
+        return value.encode("utf-8", "surrogateescape")
+
     digest = hashlib.sha256(
-        f"{context.task.name}|{source_sha256()}|{sub.tahun}|{sub.triwulan}|{sub.kode_bidang}".encode()
+        text(f"{context.task.name}|{source_sha256()}|{sub.tahun}|{sub.triwulan}|{sub.kode_bidang}")
     )
     for name in sorted(parameters.get("known") or ()):
-        digest.update(f"|bidang={name}".encode())
+        digest.update(text(f"|bidang={name}"))
     for path in sub.berkas:
-        digest.update(f"|{path.name}={pipeline.sha256(path)}".encode())
+        digest.update(text(f"|{path.name}={pipeline.sha256(path)}"))
     return f"{context.task.name}-{digest.hexdigest()[:40]}"
 
 
@@ -209,8 +231,9 @@ def reconcile_year(
     tahun: int,
     triwulan: int,
     run_id: str,
+    inputs: dict[str, str] | None = None,
 ) -> Konsolidasi:
-    """References + submissions -> every curated table of the year up to the quarter."""
+    """References + submissions (+ each input's sha256) -> every curated table of the year."""
     sent = {(s.triwulan, s.kode_bidang) for s in found.kiriman if s.berkas}
     result = consolidate(
         refs,
@@ -220,6 +243,7 @@ def reconcile_year(
         run_id=run_id,
         sent=sent,
         other_drafts=pipeline.misplaced_findings(found, raw),
+        sha256=inputs,
     )
     get_run_logger().info(
         "Rekonsiliasi %s TW%s: %s baris realisasi, %s capaian, %s temuan",
@@ -233,8 +257,12 @@ def reconcile_year(
 
 
 @task(name="gerbang-mutu", cache_policy=NO_CACHE)
-def gate(result: Konsolidasi, curated: Path, tahun: int) -> HasilGerbang:
-    """Curated tables -> their declared types (pandera), then the Great Expectations gate."""
+def gate(result: Konsolidasi, curated: Path, tahun: int, rilis: str) -> HasilGerbang:
+    """Curated tables -> their declared types (pandera), then the Great Expectations gate.
+
+    The Data Docs are written into the staging folder of release `rilis`, so they are
+    switched with its tables; when the gate fails they are kept in data_docs/<tahun>-ditolak.
+    """
     for name, frame in result.tables().items():
         try:
             MODELS[name].validate(frame, lazy=True)
@@ -247,19 +275,28 @@ def gate(result: Konsolidasi, curated: Path, tahun: int) -> HasilGerbang:
                 f"tabel {name} tidak sesuai skemanya ({cases.height} kegagalan: {what}); "
                 "tidak diterbitkan"
             ) from None
-    outcome = run_gate(result.tables(), curated / DATA_DOCS / str(tahun), tahun)
+    staging = staging_dir(curated, tahun, rilis)
+    passed = False
+    try:
+        outcome = run_gate(result.tables(), staging / DATA_DOCS, tahun)
+        passed = outcome.lulus
+        if not passed:
+            kept = keep_rejected_docs(curated, tahun, staging / DATA_DOCS)
+            outcome = replace(outcome, data_docs=kept / "index.html")
+    except OSError as error:
+        doing = f"menulis Data Docs gerbang mutu tahun {tahun} ke {curated}"
+        raise PublishError(
+            os_error_text(error, doing) + "; rilis yang berlaku tidak berubah"
+        ) from None
+    finally:
+        if not passed:  # a failed or refused gate leaves no staging behind
+            shutil.rmtree(staging, ignore_errors=True)
     logger = get_run_logger()
     (logger.info if outcome.lulus else logger.error)("%s", outcome.summary())
     return outcome
 
 
-@task(
-    name="terbitkan",
-    retries=1,
-    retry_delay_seconds=2,
-    retry_condition_fn=retry_io,
-    cache_policy=NO_CACHE,
-)
+@task(name="terbitkan", cache_policy=NO_CACHE)
 def publish(
     curated: Path,
     tahun: int,
@@ -268,18 +305,23 @@ def publish(
     result: Konsolidasi,
     manifest: dict,
     paksa: bool = False,
+    rilis: str | None = None,
 ) -> Path:
-    """Curated tables -> a new release of the year, made current atomically.
+    """Curated tables (+ the gate's Data Docs in its staging) -> release `rilis`, made current.
 
     Unless `paksa`, it refuses (PublishError) a release holding less than the current one.
+    Not retried: a failed publication removes its staging, Data Docs included.
     """
     quarters = tuple(range(1, triwulan + 1))
     tables = {
         name: Tabel(frame, partisi=tuple(PARTISI[name]), triwulan=quarters)
         for name, frame in result.tables().items()
     }
-    release = publish_year(curated, tahun, run_id, tables, manifest, paksa=paksa)
-    get_run_logger().info("Terbit: %s", release)
+    logger = get_run_logger()
+    release = publish_year(
+        curated, tahun, run_id, tables, manifest, paksa=paksa, name=rilis, say=logger.warning
+    )
+    logger.info("Terbit: %s", release)
     return release
 
 
@@ -377,6 +419,7 @@ def konsolidasi(
     curated: Path = Path("curated"),
     laporan: Path | None = None,
     paksa: bool = False,
+    tunggu: float = 0,
 ) -> dict:
     """Consolidate quarters 1..triwulan of a year from raw and publish the curated tables.
 
@@ -384,7 +427,8 @@ def konsolidasi(
     before the run's scheduled time. With `laporan`, a TW4 run then builds the year's
     LKjIP report there (the subflow laporan-tahunan). A run that would publish less than
     the current release (a bidang-quarter that had accepted rows has none) is refused
-    unless `paksa`.
+    unless `paksa`. One run at a time per curated folder: while another holds it, the
+    run waits up to `tunggu` seconds (saying so every few seconds), else is refused.
     """
     if tahun is None or triwulan is None:
         tahun, triwulan = _scheduled_quarter()
@@ -394,6 +438,19 @@ def konsolidasi(
     raw, curated = Path(raw), Path(curated)
     if not (raw / str(tahun)).is_dir():
         raise LkjipError(f"folder {raw / str(tahun)} tidak ada")
+    about = f"konsolidasi {tahun} TW{triwulan}"
+    with run_lock(curated, tunggu, say=get_run_logger().warning, tentang=about) as waited:
+        outcome = _consolidate(tahun, triwulan, raw, curated, paksa)
+        report = None
+        if laporan is not None and triwulan == 4:
+            from flows.report import laporan_tahunan
+
+            report = laporan_tahunan(tahun=tahun, curated=curated, out=Path(laporan))
+    return {**outcome, "laporan": report, "menunggu": waited}
+
+
+def _consolidate(tahun: int, triwulan: int, raw: Path, curated: Path, paksa: bool) -> dict:
+    """The steps of a run, under its lock: read, validate, reconcile, gate, publish, summarise."""
     refs = load_references(raw, tahun)
     found = discover(raw, tahun, triwulan)
     known = set(refs["bidang"].baris.get_column("kode_bidang").to_list())
@@ -406,29 +463,30 @@ def konsolidasi(
     sizes = {pipeline.relative(p, raw): p.stat().st_size for p in files}
     code = code_version()
     run_id = run_identity(inputs, code, tahun, triwulan)
-    result = reconcile_year(refs, kiriman, found, raw, tahun, triwulan, run_id)
+    result = reconcile_year(refs, kiriman, found, raw, tahun, triwulan, run_id, inputs)
     manifest = _manifest(
         run_id, tahun, triwulan, inputs, sizes, result, active_manifest(curated, tahun)
     )
-    if not paksa:  # early, so a refused run leaves even the Data Docs alone; again at switch
+    manifest["ditolak"] = pipeline.refused_inputs(found, raw)
+    if not paksa:  # early, so a refused run does not even run the gate; again at switch
         refuse_less(curated, tahun, manifest)
-    checked = gate(result, curated, tahun)
+    rilis = new_release_name(run_id)
+    checked = gate(result, curated, tahun, rilis)
     if not checked.lulus:
-        raise LkjipError(f"{checked.summary()}; lihat {checked.data_docs}")
+        raise LkjipError(
+            f"{checked.summary()}; lihat {checked.data_docs}; rilis yang berlaku tidak berubah"
+        )
     manifest["gerbang_mutu"] = {"lulus": checked.lulus, "harapan": checked.hasil}
-    release = publish(curated, tahun, triwulan, run_id, result, manifest, paksa)
+    release = publish(curated, tahun, triwulan, run_id, result, manifest, paksa, rilis)
+    checked = replace(checked, data_docs=docs_link(curated, tahun) / "index.html")
     summarise(run_id, tahun, triwulan, result, checked, curated)
-    report = None
-    if laporan is not None and triwulan == 4:
-        from flows.report import laporan_tahunan
-
-        report = laporan_tahunan(tahun=tahun, curated=curated, out=Path(laporan))
+    published = json.loads((release / MANIFEST).read_text(encoding="utf-8"))
     return {
-        "laporan": report,
         "run_id": run_id,
         "tahun": tahun,
         "triwulan": triwulan,
         "rilis": str(release),
+        "menggantikan": published.get("menggantikan"),
         "data_docs": str(checked.data_docs),
         "temuan": result.temuan,
         "hitungan": result.hitungan,

@@ -2,8 +2,10 @@
 
 Runs the expectations of schemas/gerbang.py on the frames of transforms/gerbang.py
 (as pandas with Arrow types, since Great Expectations has no polars support) and
-renders Data Docs into a folder beside the curated data, whether the gate passes or
-not: a steward opens `curated/data_docs/index.html` to see what held a year back.
+renders Data Docs into the folder it is given, whether the gate passes or not. The flow
+gives it the release being written (flows/publish.py): the docs are switched with the
+tables, and a steward opens `curated/data_docs/<tahun>/index.html` (a link into the
+current release) to see them, or `curated/data_docs/<tahun>-ditolak/` for a refused run.
 """
 
 from __future__ import annotations
@@ -19,8 +21,6 @@ from schemas.gerbang import EXPECTATIONS
 from transforms.gerbang import gate_frames
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-
-DATA_DOCS = "data_docs"
 
 
 @dataclass(frozen=True)

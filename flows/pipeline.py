@@ -8,22 +8,42 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
-from flows.readers import is_ignored, read_file
+from flows.readers import BATAS, is_ignored, read_file
+from schemas.limits import MAX_ROWS_PER_SUBMISSION
 from schemas.referensi import REFERENSI, WAJIB_ADA
 from transforms.findings import empty_draft
 from transforms.ingest import Kiriman, empty_kiriman, ingest, note
-from transforms.referensi import Referensi, missing_columns, validate_reference
-from transforms.sheets import HasilBaca
+from transforms.numbers import grouped
+from transforms.referensi import (
+    Referensi,
+    locate_reference_header,
+    missing_columns,
+    validate_reference,
+)
+from transforms.sheets import HasilBaca, faithful
 
 REFERENSI_DIR = "referensi"
 REFERENSI_SUFFIXES = (".csv", ".xlsx", ".xls")
 _TW = re.compile(r"^tw\s*([1-4])$", re.IGNORECASE)
+# Folders below a bidang folder are walked this deep (their files are out of place anyway).
+MAX_DEPTH = 8
+
+# Why an entry of the raw folder is refused unread (V001:ditolak, and in the manifest).
+LUAR_RAW = "tautan (symlink) yang menunjuk ke luar folder raw"
+TAUTAN_RUSAK = "tautan (symlink) yang rusak atau berputar: tujuannya tidak dapat dibuka"
+BUKAN_BERKAS = "bukan berkas biasa (pipa/FIFO, perangkat atau soket)"
+TANPA_IZIN = "tidak dapat dibaca: izin ditolak"
+FOLDER_KOSONG = "folder kosong, bukan berkas"
+FOLDER_ULANG = "tautan (symlink) ke folder yang sudah dibaca"
+TERLALU_DALAM = f"folder bertingkat lebih dari {MAX_DEPTH} lapis"
 
 
 class LkjipError(Exception):
@@ -41,76 +61,190 @@ class FolderKiriman:
 
 
 @dataclass(frozen=True)
+class Penolakan:
+    """An entry of the raw folder refused unread (a link out of raw, a FIFO, ...) and why."""
+
+    triwulan: int
+    kode_bidang: str | None
+    path: Path
+    sebab: str
+
+
+@dataclass(frozen=True)
 class Penemuan:
-    """What a raw folder holds for a year up to a quarter."""
+    """What a raw folder holds for a year up to a quarter.
+
+    `kiriman` and `salah_tempat` hold regular files inside the raw folder only; every
+    other entry is in `ditolak`, so nothing downstream reads or hashes it.
+    """
 
     kiriman: tuple[FolderKiriman, ...]
     salah_tempat: tuple[tuple[int, Path], ...] = ()
     folder_tw: dict[int, Path] = field(default_factory=dict)
+    ditolak: tuple[Penolakan, ...] = ()
 
 
 def relative(path: Path, raw: Path) -> str:
-    """File path -> its path relative to the raw folder, as findings and the manifest name it."""
-    return path.relative_to(raw).as_posix()
+    """File path -> its path relative to the raw folder, as findings and the manifest name it.
+
+    Bytes of the name that are not UTF-8 are shown as \\xNN (see sheets.faithful).
+    """
+    return faithful(path.relative_to(raw).as_posix())
+
+
+def refusal(path: Path, root: Path) -> str | None:
+    """An entry of the raw folder -> why it must not be read, or None for a regular file or
+    a folder that is inside `root` (the resolved raw folder) once every link is followed."""
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
+        return TAUTAN_RUSAK
+    if not target.is_relative_to(root):
+        return LUAR_RAW
+    try:
+        mode = target.stat().st_mode
+    except OSError:
+        return TAUTAN_RUSAK
+    if stat.S_ISDIR(mode):
+        return None if os.access(target, os.R_OK | os.X_OK) else TANPA_IZIN
+    if stat.S_ISREG(mode):
+        return None if os.access(target, os.R_OK) else TANPA_IZIN
+    return BUKAN_BERKAS
 
 
 def sha256(path: Path) -> str:
     """File -> hex sha256 of its bytes (hashed once per process while its stat holds)."""
-    stat = path.stat()
-    key = (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+    info = path.stat()
+    key = (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
     return _sha256(str(path.resolve()), key)
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def _sha256(path: str, stat_key: tuple) -> str:  # noqa: ARG001 (stat_key keys the cache)
-    """File path (+ inode, size, mtime and ctime as cache key) -> hex sha256 of its bytes."""
+    """File path (+ inode, size, mtime and ctime as cache key) -> hex sha256 of its bytes.
+
+    Opened without blocking and checked to be a regular file on the open descriptor: a
+    FIFO swapped in after discovery is refused, never waited on.
+    """
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise LkjipError(f"{faithful(path)} bukan lagi berkas biasa; jalankan ulang")
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
 
 
 def quarter_folders(year_dir: Path) -> dict[int, Path]:
-    """raw/<tahun> -> {quarter: its TW<q> folder} (TW1, tw1 and "TW 1" all count)."""
+    """raw/<tahun> -> {quarter: its TW<q> entry} (TW1, tw1 and "TW 1" all count).
+
+    The entry may be a link or anything else named like a quarter: `discover` checks it.
+    """
     found: dict[int, Path] = {}
     if not year_dir.is_dir():
         return found
     for child in sorted(year_dir.iterdir()):
         match = _TW.match(child.name)
-        if child.is_dir() and match:
+        if match:
             found.setdefault(int(match.group(1)), child)
     return found
 
 
+def _listing(folder: Path) -> list[Path]:
+    """Folder -> its entries, sorted, without OS litter and Excel lock files."""
+    return [p for p in sorted(folder.iterdir()) if not is_ignored(p)]
+
+
+@dataclass
+class _Jelajah:
+    """What walking one bidang folder found: files in it, files deeper, entries refused."""
+
+    root: Path
+    files: list[Path] = field(default_factory=list)
+    deeper: list[Path] = field(default_factory=list)
+    refused: list[tuple[Path, str]] = field(default_factory=list)
+    seen: set[Path] = field(default_factory=set)
+
+    def walk(self, folder: Path, depth: int = 0) -> int:
+        """Account for every entry of `folder` (files, refusals, subfolders); -> entries found."""
+        self.seen.add(folder.resolve())
+        found = 0
+        for entry in _listing(folder):
+            found += 1
+            why = refusal(entry, self.root)
+            if why is not None:
+                self.refused.append((entry, why))
+            elif entry.is_file():
+                (self.files if depth == 0 else self.deeper).append(entry)
+            elif entry.resolve() in self.seen:
+                self.refused.append((entry, FOLDER_ULANG))
+            elif depth + 1 > MAX_DEPTH:
+                self.refused.append((entry, TERLALU_DALAM))
+            elif self.walk(entry, depth + 1) == 0:
+                self.refused.append((entry, FOLDER_KOSONG))
+        return found
+
+
 def discover(raw: Path, tahun: int, triwulan: int) -> Penemuan:
-    """Raw folder -> each bidang's files for quarters 1..triwulan, and files out of place."""
+    """Raw folder -> each bidang's files for quarters 1..triwulan, files out of place, and
+    every entry refused unread with why (links out of raw, FIFOs, devices, loops, empty
+    folders named like files)."""
+    root = raw.resolve()
     folders = quarter_folders(raw / str(tahun))
     submissions: list[FolderKiriman] = []
     misplaced: list[tuple[int, Path]] = []
+    refused: list[Penolakan] = []
     for q in range(1, triwulan + 1):
         folder = folders.get(q)
         if folder is None:
             continue
-        for child in sorted(folder.iterdir()):
-            if is_ignored(child):
+        why = refusal(folder, root)
+        if why is None and not folder.is_dir():
+            why = "bukan folder triwulan"
+        if why is not None:
+            refused.append(Penolakan(q, None, folder, why))
+            continue
+        for child in _listing(folder):
+            why = refusal(child, root)
+            if why is not None:
+                refused.append(Penolakan(q, None, child, why))
                 continue
             if child.is_file():
                 misplaced.append((q, child))
                 continue
-            files, deeper = [], []
-            for path in sorted(child.rglob("*")):
-                if not path.is_file() or is_ignored(path):
-                    continue
-                (files if path.parent == child else deeper).append(path)
-            misplaced.extend((q, p) for p in deeper)
-            submissions.append(FolderKiriman(tahun, q, child.name, tuple(files)))
-    return Penemuan(tuple(submissions), tuple(misplaced), folders)
+            walked = _Jelajah(root)
+            walked.walk(child)
+            kode = faithful(child.name)
+            misplaced.extend((q, p) for p in walked.deeper)
+            refused.extend(Penolakan(q, kode, p, w) for p, w in walked.refused)
+            submissions.append(FolderKiriman(tahun, q, kode, tuple(walked.files)))
+    return Penemuan(tuple(submissions), tuple(misplaced), folders, tuple(refused))
 
 
 def read_submission(sub: FolderKiriman, raw: Path) -> list[HasilBaca]:
-    """A bidang's folder for a quarter -> the read result of each of its files."""
-    return [read_file(path, relative(path, raw)) for path in sub.berkas]
+    """A bidang's folder for a quarter -> the read result of each of its files.
+
+    Its files together may hold MAX_ROWS_PER_SUBMISSION rows: a file that would pass that
+    is read, then refused with a V001 (the files after it may still fit), so a folder of
+    many large files never holds more than that in memory.
+    """
+    results, total = [], 0
+    for path in sub.berkas:
+        hasil = read_file(path, relative(path, raw))
+        rows = sum(s.grid.height for s in hasil.lembar)
+        if total + rows > MAX_ROWS_PER_SUBMISSION:
+            hasil = HasilBaca(
+                hasil.berkas,
+                masalah=f"berkas ini berisi {grouped(rows)} baris; bersama berkas lain bidang "
+                f"ini pada triwulan ini ({grouped(total)} baris) melebihi batas "
+                f"{grouped(MAX_ROWS_PER_SUBMISSION)} baris per bidang per triwulan",
+                cek=BATAS,
+            )
+        else:
+            total += rows
+        results.append(hasil)
+    return results
 
 
 def validate_submission(sub: FolderKiriman, files: list[HasilBaca], known: set[str]) -> Kiriman:
@@ -131,45 +265,98 @@ def validate_submission(sub: FolderKiriman, files: list[HasilBaca], known: set[s
 
 
 def misplaced_findings(found: Penemuan, raw: Path) -> pl.DataFrame:
-    """Files outside raw/<tahun>/TW<q>/<kode_bidang>/ -> one V001 each."""
+    """Files outside raw/<tahun>/TW<q>/<kode_bidang>/ and entries refused unread -> one
+    V001 each."""
     drafts = [
         note("V001:lokasi", berkas=relative(path, raw), triwulan=q)
         for q, path in found.salah_tempat
     ]
+    drafts.extend(
+        note(
+            "V001:ditolak",
+            berkas=relative(r.path, raw),
+            triwulan=r.triwulan,
+            kode_bidang=r.kode_bidang,
+            sebab=r.sebab,
+        )
+        for r in found.ditolak
+    )
     return pl.concat(drafts) if drafts else empty_draft()
 
 
-def reference_path(raw: Path, tahun: int, nama: str) -> Path | None:
-    """-> raw/<tahun>/referensi/<nama>.csv (or .xlsx / .xls), None when absent."""
+def refused_inputs(found: Penemuan, raw: Path) -> list[dict]:
+    """-> the entries refused unread, for the manifest: name, quarter, bidang and why
+    (never a hash or a byte of what they point at)."""
+    return [
+        {"berkas": relative(r.path, raw), "triwulan": r.triwulan, "sebab": r.sebab}
+        for r in found.ditolak
+    ]
+
+
+def _reference_entry(raw: Path, tahun: int, nama: str) -> Path | None:
+    """-> the first raw/<tahun>/referensi/<nama>.csv|.xlsx|.xls entry there is, of any kind."""
     folder = raw / str(tahun) / REFERENSI_DIR
     for suffix in REFERENSI_SUFFIXES:
         path = folder / f"{nama}{suffix}"
-        if path.is_file():
+        if os.path.lexists(path):
             return path
     return None
+
+
+def reference_path(raw: Path, tahun: int, nama: str) -> Path | None:
+    """-> raw/<tahun>/referensi/<nama>.csv (or .xlsx / .xls), None when absent or when it is
+    no regular file inside the raw folder (load_reference refuses such a one)."""
+    path = _reference_entry(raw, tahun, nama)
+    if path is None or refusal(path, raw.resolve()) is not None or not path.is_file():
+        return None
+    return path
 
 
 def load_reference(raw: Path, tahun: int, nama: str) -> Referensi | None:
     """One reference file -> its validated rows; None when the file is absent.
 
-    Raises LkjipError when a file is there but cannot be used at all (unreadable, or no
-    header row naming its required columns): nothing can be reconciled without it.
+    Raises LkjipError when a file is there but cannot be used at all (a link out of the
+    raw folder or no regular file, unreadable, or no header row naming its required
+    columns, or no row below it): nothing can be reconciled without it.
     """
-    path = reference_path(raw, tahun, nama)
+    path = _reference_entry(raw, tahun, nama)
     if path is None:
         return None
     berkas = relative(path, raw)
+    why = refusal(path, raw.resolve())
+    if why is None and not path.is_file():
+        why = "bukan berkas"
+    if why is not None:
+        raise LkjipError(
+            f"{berkas}: {why}; berkas referensi tidak dibaca. Letakkan berkas biasa di "
+            f"{relative(path.parent, raw)}/"
+        )
     hasil = read_file(path, berkas)
     if hasil.masalah is not None:
         raise LkjipError(f"{berkas} tidak dapat dibaca: {hasil.masalah}")
+    refused = [s for s in hasil.lembar if s.masalah is not None]
+    if refused:
+        raise LkjipError(f"{berkas}, lembar '{refused[0].lembar}': {refused[0].masalah}")
     sheets = [s for s in hasil.lembar if s.grid.height > 0]
     if not sheets:
         raise LkjipError(f"{berkas} kosong")
     result = validate_reference(sheets[0], nama)
     if result.baris.height == 0 and result.karantina.height == 0:
-        missing = ", ".join(missing_columns(sheets[0].grid, nama))
-        raise LkjipError(f"{berkas}: baris judul kolom tidak ditemukan (kolom wajib: {missing})")
+        raise LkjipError(f"{berkas}: {_why_no_rows(sheets[0].grid, nama)}")
     return result
+
+
+def _why_no_rows(grid: pl.DataFrame, nama: str) -> str:
+    """A reference sheet that gave no row at all -> why, in one line: its header row lacks
+    required columns (named), or there is no row below its header."""
+    header = locate_reference_header(grid, nama)
+    if header is None:
+        missing = ", ".join(missing_columns(grid, nama))
+        return f"baris judul kolom tidak ditemukan (kolom wajib: {missing})"
+    return (
+        f"tidak ada baris data di bawah baris judul kolom (baris {header.baris}); isi "
+        f"berkas ini dengan baris {nama} tahun ini"
+    )
 
 
 def load_references(raw: Path, tahun: int) -> dict[str, Referensi]:

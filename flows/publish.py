@@ -21,10 +21,17 @@ comparison is made under the lock, against the release current at switch time.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import errno
 import fcntl
+import glob
 import json
 import os
+import re
 import shutil
+import socket
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -40,6 +47,7 @@ from flows import releases
 RILIS = ".rilis"
 AKTIF = "aktif"
 MANIFEST = "manifest.json"
+DATA_DOCS = "data_docs"
 KEEP_RELEASES = 3
 
 
@@ -82,27 +90,145 @@ def active_manifest(curated: Path, tahun: int) -> dict | None:
     return json.loads((release / MANIFEST).read_text(encoding="utf-8"))
 
 
+WAIT_EVERY = 5.0  # seconds between two "still waiting" messages
+PUBLISH_WAIT = 60.0  # how long a publication waits for another one's switch
+RUN_LOCK = ".run.lock"
+PUBLISH_LOCK = ".lock"
+_held_runs: dict[str, int] = {}  # run lock file -> depth held by this process
+_held_guard = threading.Lock()
+
+
+def holder_text(info: dict) -> str:
+    """Lock holder's record -> 'pid 1234 di host, konsolidasi 2023 TW4, sejak 10:00:03 WIB'."""
+    if not info:
+        return "proses lain"
+    parts = [f"pid {info.get('pid', '?')} di {info.get('host', '?')}"]
+    if info.get("tentang"):
+        parts.append(str(info["tentang"]))
+    if info.get("mulai"):
+        parts.append(f"sejak {releases.created_text({'dibuat': info['mulai']})}")
+    return ", ".join(parts)
+
+
+def _read_holder(path: Path) -> dict:
+    """Lock file -> the record its holder wrote ({} when none or unreadable)."""
+    try:
+        info = json.loads(path.read_text(encoding="utf-8") or "{}")
+    except (OSError, ValueError):
+        return {}
+    return info if isinstance(info, dict) else {}
+
+
+def _write_holder(handle, tentang: str) -> None:
+    """Write who holds the lock into its file (best effort: a full disk must not stop here)."""
+    info = {
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "tentang": tentang,
+        "mulai": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+    with contextlib.suppress(OSError):
+        handle.seek(0)
+        handle.truncate()
+        handle.write(json.dumps(info, ensure_ascii=False))
+        handle.flush()
+
+
 @contextmanager
-def publish_lock(curated: Path, timeout: float = 600.0) -> Iterator[None]:
-    """Hold the curated folder's publication lock (one publisher at a time)."""
-    lock_dir = curated / RILIS
-    lock_dir.mkdir(parents=True, exist_ok=True)
-    with (lock_dir / ".lock").open("w") as handle:
-        deadline = time.monotonic() + timeout
+def _flock(path: Path, wait: float, say, busy, tentang: str, what: str) -> Iterator[float]:
+    """Hold an exclusive flock on `path` and note who holds it; -> seconds waited.
+
+    While another process holds it, `say(text)` is called at once and then every
+    WAIT_EVERY seconds; after `wait` seconds (at once when 0) PublishError(busy(holder,
+    waited)) is raised.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = path.open("a+", encoding="utf-8")
+    except OSError as error:
+        raise PublishError(os_error_text(error, f"membuka kunci {path}")) from None
+    with handle:
+        start = time.monotonic()
+        told = start - WAIT_EVERY  # the first message comes at once
         while True:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise PublishError(
-                        f"folder {curated} sedang dipakai oleh publikasi lain"
-                    ) from None
-                time.sleep(0.2)
+                waited = time.monotonic() - start
+                if waited >= wait:
+                    raise PublishError(busy(holder_text(_read_holder(path)), waited)) from None
+                if say is not None and time.monotonic() - told >= WAIT_EVERY:
+                    told = time.monotonic()
+                    holder = holder_text(_read_holder(path))
+                    say(f"Menunggu {what} selesai ({holder}): {waited:.0f} dari {wait:.0f} detik")
+                time.sleep(0.05)  # short: a waiting run takes the lock as it is freed
         try:
-            yield
+            _write_holder(handle, tentang)
+            yield time.monotonic() - start
         finally:
+            with contextlib.suppress(OSError):
+                handle.truncate(0)
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def run_lock(curated: Path, tunggu: float = 0.0, say=None, tentang: str = "") -> Iterator[float]:
+    """Hold the curated folder's run lock for a whole run (one run at a time); -> seconds waited.
+
+    Another run holding it is refused at once (PublishError naming it), or waited for up
+    to `tunggu` seconds with a message through `say` every WAIT_EVERY seconds. The lock
+    is re-entrant within a process: the CLI takes it before it starts a server, and the
+    flow it then runs takes it again at no cost.
+    """
+    path = curated / RILIS / RUN_LOCK
+    key = os.path.abspath(path)
+    with _held_guard:
+        nested = _held_runs.get(key, 0) > 0
+        if nested:
+            _held_runs[key] += 1
+    if nested:
+        try:
+            yield 0.0
+        finally:
+            with _held_guard:
+                _held_runs[key] -= 1
+        return
+
+    def busy(holder: str, waited: float) -> str:
+        if waited < 1:
+            return (
+                f"folder {curated} sedang dipakai run lain ({holder}); tunggu run itu selesai "
+                "lalu ulangi, atau jalankan dengan --tunggu 600 agar menunggu"
+            )
+        return (
+            f"folder {curated} masih dipakai run lain ({holder}) setelah ditunggu "
+            f"{waited:.0f} detik; tidak diterbitkan, ulangi nanti atau dengan --tunggu lebih lama"
+        )
+
+    with _flock(path, tunggu, say, busy, tentang, "run lain") as waited:
+        with _held_guard:
+            _held_runs[key] = 1
+        try:
+            yield waited
+        finally:
+            with _held_guard:
+                _held_runs.pop(key, None)
+
+
+@contextmanager
+def publish_lock(curated: Path, timeout: float = PUBLISH_WAIT, say=None) -> Iterator[None]:
+    """Hold the curated folder's publication lock (one switch at a time)."""
+
+    def busy(holder: str, waited: float) -> str:
+        return (
+            f"folder {curated} sedang dipakai publikasi lain ({holder}) selama "
+            f"{waited:.0f} detik; rilis yang berlaku tidak berubah, ulangi nanti"
+        )
+
+    lock = curated / RILIS / PUBLISH_LOCK
+    with _flock(lock, timeout, say, busy, "publikasi", "publikasi lain"):
+        yield
 
 
 def _fsync_tree(root: Path) -> None:
@@ -119,10 +245,38 @@ def _fsync_tree(root: Path) -> None:
             os.close(descriptor)
 
 
+_OS_ERROR = re.compile(r"\(os error (\d+)\)")
+
+# errno -> (what went wrong, what the operator does), for the one line of a failed run.
+_OS_ERRORS = {
+    errno.ENOSPC: ("disk penuh", "kosongkan ruang di disk itu lalu jalankan lagi"),
+    errno.EDQUOT: ("kuota disk habis", "kosongkan ruang atau minta kuota lebih lalu jalankan lagi"),
+    errno.EACCES: ("tidak ada izin tulis", "beri izin tulis pada folder itu lalu jalankan lagi"),
+    errno.EPERM: ("tidak ada izin tulis", "beri izin tulis pada folder itu lalu jalankan lagi"),
+    errno.EROFS: ("disk hanya-baca", "pakai --curated di disk yang bisa ditulis"),
+    errno.EIO: ("galat I/O pada disk", "periksa disk itu (dmesg, fsck) lalu jalankan lagi"),
+}
+
+
+def os_error_text(error: OSError, doing: str) -> str:
+    """An OSError while `doing` -> one line for the operator: what failed and what to do."""
+    what, todo = _OS_ERRORS.get(error.errno, ("galat sistem berkas", "periksa disk dan foldernya"))
+    where = f" {error.filename}" if error.filename else ""
+    reason = error.strerror or str(error)
+    return f"{doing} gagal: {what} ({reason}{':' if where else ''}{where}); {todo}"
+
+
 def _write_parquet(frame: pl.DataFrame, path: Path) -> None:
-    """Frame -> one Parquet file (zstd, statistics) at `path`."""
+    """Frame -> one Parquet file (zstd, statistics) at `path`; a disk error as an OSError."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame.write_parquet(path, compression="zstd", statistics=True)
+    try:
+        frame.write_parquet(path, compression="zstd", statistics=True)
+    except pl.exceptions.PolarsError as error:  # polars reports I/O errors as ComputeError
+        found = _OS_ERROR.search(str(error))
+        if found is None:
+            raise
+        code = int(found.group(1))
+        raise OSError(code, os.strerror(code), str(path)) from error
 
 
 def write_table(folder: Path, tabel: Tabel) -> list[str]:
@@ -141,41 +295,76 @@ def write_table(folder: Path, tabel: Tabel) -> list[str]:
     return written
 
 
-def _replace_link(link: Path, target: str) -> None:
-    """Point symlink `link` at `target` atomically (a new link renamed over the old one)."""
-    link.parent.mkdir(parents=True, exist_ok=True)
-    if link.exists() and not link.is_symlink():
-        raise PublishError(f"{link} bukan tautan terbitan lkjip; pindahkan dulu folder itu")
-    temporary = link.with_name(f".{link.name}.{os.getpid()}.tmp")
-    if temporary.is_symlink() or temporary.exists():
-        temporary.unlink()
-    os.symlink(target, temporary)
-    os.replace(temporary, link)
-    descriptor = os.open(link.parent, os.O_RDONLY)
+def _fsync_dir(folder: Path) -> None:
+    """Flush a folder's entries to disk."""
+    descriptor = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
 
 
-def _ensure_table_links(curated: Path, tahun: int, names: list[str]) -> None:
-    """Create curated/<tabel>/tahun=<tahun> -> ../.rilis/<tahun>/aktif/<tabel> where missing."""
-    for name in names:
-        link = curated / name / f"tahun={tahun}"
-        target = f"../{RILIS}/{tahun}/{AKTIF}/{name}"
-        if link.is_symlink() and os.readlink(link) == target:
-            continue
+def _replace_link(link: Path, target: str) -> None:
+    """Point symlink `link` at `target` atomically (a new link renamed over the old one).
+
+    Called under the publication lock, so any `.<name>.<pid>.tmp` link beside it is a
+    leftover of a killed publisher and is removed; a failure removes its own.
+    """
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if link.exists() and not link.is_symlink():
+        raise PublishError(f"{link} bukan tautan terbitan lkjip; pindahkan dulu folder itu")
+    for stale in link.parent.glob(f".{glob.escape(link.name)}.*.tmp"):
+        if stale.is_symlink():
+            stale.unlink()
+    temporary = link.with_name(f".{link.name}.{os.getpid()}.tmp")
+    try:
+        os.symlink(target, temporary)
+        os.replace(temporary, link)
+    finally:
+        if temporary.is_symlink():
+            temporary.unlink()
+    _fsync_dir(link.parent)
+
+
+def _ensure_link(link: Path, target: str) -> None:
+    """Make `link` a symlink to `target` unless it already is one."""
+    if not (link.is_symlink() and os.readlink(link) == target):
         _replace_link(link, target)
-    manifest_link = curated / "manifest" / f"tahun={tahun}.json"
-    target = f"../{RILIS}/{tahun}/{AKTIF}/{MANIFEST}"
-    if not (manifest_link.is_symlink() and os.readlink(manifest_link) == target):
-        _replace_link(manifest_link, target)
 
 
-def _clear_leftovers(year: Path) -> None:
-    """Remove half-written releases (`*.tmp`) left by a crash or a kill."""
+def _ensure_table_links(curated: Path, tahun: int, names: list[str]) -> None:
+    """Create curated/<tabel>/tahun=<tahun> -> ../.rilis/<tahun>/aktif/<tabel> where missing.
+
+    Also the year's manifest link, and curated/data_docs/<tahun> when the release has
+    Data Docs (a folder written there by an older lkjip is replaced by the link).
+    """
+    for name in names:
+        _ensure_link(curated / name / f"tahun={tahun}", f"../{RILIS}/{tahun}/{AKTIF}/{name}")
+    _ensure_link(
+        curated / "manifest" / f"tahun={tahun}.json", f"../{RILIS}/{tahun}/{AKTIF}/{MANIFEST}"
+    )
+    if (year_dir(curated, tahun) / AKTIF / DATA_DOCS).is_dir():
+        docs = docs_link(curated, tahun)
+        if docs.is_dir() and not docs.is_symlink():
+            shutil.rmtree(docs)  # generated by an older lkjip, outside any release
+        _ensure_link(docs, f"../{RILIS}/{tahun}/{AKTIF}/{DATA_DOCS}")
+
+
+def docs_link(curated: Path, tahun: int) -> Path:
+    """-> curated/data_docs/<tahun>, the link to the current release's Data Docs."""
+    return curated / DATA_DOCS / str(tahun)
+
+
+def rejected_docs(curated: Path, tahun: int) -> Path:
+    """-> curated/data_docs/<tahun>-ditolak, the Data Docs of the last run the gate refused."""
+    return curated / DATA_DOCS / f"{tahun}-ditolak"
+
+
+def _clear_leftovers(year: Path, keep: Path | None = None) -> None:
+    """Remove half-written releases (`*.tmp`) left by a crash or a kill (except `keep`)."""
     for path in year.glob("*.tmp"):
-        shutil.rmtree(path, ignore_errors=True)
+        if path != keep:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _prune(year: Path, keep: int) -> None:
@@ -192,6 +381,29 @@ def _prune(year: Path, keep: int) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def new_release_name(run_id: str) -> str:
+    """Run id -> a fresh release folder name, `<run_id>_<time>_<random>`.
+
+    Same inputs give the same run_id; each publication still gets its own folder, so
+    the release being replaced is never touched while the new one is written.
+    """
+    return f"{run_id}_{time.strftime('%Y%m%dT%H%M%S')}_{uuid.uuid4().hex[:8]}"
+
+
+def staging_dir(curated: Path, tahun: int, name: str) -> Path:
+    """-> the folder a release `name` is written to before it is complete (`<name>.tmp`)."""
+    return year_dir(curated, tahun) / f"{name}.tmp"
+
+
+def replaced_record(curated: Path, tahun: int) -> dict | None:
+    """-> what the current release is (its id, run id, date), as the next one records it."""
+    release = active_release(curated, tahun)
+    current = active_manifest(curated, tahun)
+    if release is None or current is None:
+        return None
+    return {"rilis": release.name, "run_id": current.get("run_id"), "dibuat": current.get("dibuat")}
+
+
 def publish_year(
     curated: Path,
     tahun: int,
@@ -201,40 +413,83 @@ def publish_year(
     *,
     before_switch=None,
     paksa: bool = False,
+    name: str | None = None,
+    say=None,
 ) -> Path:
     """Curated tables of a year -> a new complete release, made current atomically.
 
+    `name` is the release's folder name (new_release_name); its staging folder may
+    already hold the gate's Data Docs (`data_docs/`), which are switched with it.
     `before_switch(release_dir)` runs after the release is complete on disk and before
-    it becomes current (the publish gate: raise to refuse, and nothing changes).
-    Unless `paksa`, a release holding less than the current one is refused first.
+    it becomes current (raise to refuse, and nothing changes). Unless `paksa`, a release
+    holding less than the current one is refused first. The manifest records the release
+    it replaced (`menggantikan`). On any failure the staging folder is removed, the
+    current release stays, and a disk error becomes one PublishError line.
     """
     year = year_dir(curated, tahun)
-    with publish_lock(curated):
-        if not paksa:
-            refuse_less(curated, tahun, manifest)
-        year.mkdir(parents=True, exist_ok=True)
-        _clear_leftovers(year)
-        # Same inputs give the same run_id; each publication still gets its own folder,
-        # so the release being replaced is never touched while the new one is written.
-        stamp = time.strftime("%Y%m%dT%H%M%S")
-        release = year / f"{run_id}_{stamp}_{uuid.uuid4().hex[:8]}"
-        staging = release.with_name(release.name + ".tmp")
-        outputs = []
-        for name, tabel in tables.items():
-            files = write_table(staging / name, tabel)
-            outputs.append({"tabel": name, "baris": tabel.frame.height, "berkas": files})
-        manifest = {**manifest, "keluaran": outputs}
-        (staging / MANIFEST).write_text(
-            json.dumps(manifest, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
-        )
-        if before_switch is not None:
-            before_switch(staging)
-        _fsync_tree(staging)
-        os.rename(staging, release)
-        _replace_link(year / AKTIF, release.name)
-        _ensure_table_links(curated, tahun, list(tables))
-        _prune(year, KEEP_RELEASES)
+    release = year / (name or new_release_name(run_id))
+    staging = release.with_name(release.name + ".tmp")
+    try:
+        with publish_lock(curated, say=say):
+            if not paksa:
+                refuse_less(curated, tahun, manifest)
+            year.mkdir(parents=True, exist_ok=True)
+            _clear_leftovers(year, keep=staging)
+            outputs = []
+            for table, tabel in tables.items():
+                files = write_table(staging / table, tabel)
+                outputs.append({"tabel": table, "baris": tabel.frame.height, "berkas": files})
+            record = {
+                **manifest,
+                "keluaran": outputs,
+                "menggantikan": replaced_record(curated, tahun),
+            }
+            (staging / MANIFEST).write_text(
+                json.dumps(record, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
+            )
+            if before_switch is not None:
+                before_switch(staging)
+            _fsync_tree(staging)
+            os.rename(staging, release)
+            _replace_link(year / AKTIF, release.name)
+            _ensure_table_links(curated, tahun, list(tables))
+            _clear_rejected(curated, tahun)
+            _prune(year, KEEP_RELEASES)
+    except OSError as error:
+        if _is_active(year, release.name):
+            doing = f"rilis {release.name} sudah berlaku, tetapi menautkannya di {curated}"
+            raise PublishError(os_error_text(error, doing)) from None
+        doing = f"menerbitkan tahun {tahun} ke {curated}"
+        raise PublishError(
+            os_error_text(error, doing) + "; rilis yang berlaku tidak berubah"
+        ) from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        if not _is_active(year, release.name):
+            shutil.rmtree(release, ignore_errors=True)
     return release
+
+
+def _is_active(year: Path, name: str) -> bool:
+    """-> whether the year's `aktif` link points at release `name`."""
+    try:
+        return os.readlink(year / AKTIF) == name
+    except OSError:
+        return False
+
+
+def keep_rejected_docs(curated: Path, tahun: int, docs: Path) -> Path:
+    """Data Docs of a run the gate refused -> moved to curated/data_docs/<tahun>-ditolak."""
+    target = rejected_docs(curated, tahun)
+    shutil.rmtree(target, ignore_errors=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(docs, target)
+    return target
+
+
+def _clear_rejected(curated: Path, tahun: int) -> None:
+    """Remove the Data Docs of a run the gate refused, once a later run passed it."""
+    shutil.rmtree(rejected_docs(curated, tahun), ignore_errors=True)
 
 
 def refuse_less(curated: Path, tahun: int, manifest: dict) -> None:
@@ -343,16 +598,17 @@ def _find_release(curated: Path, tahun: int, ident: str) -> Rilis:
     )
 
 
-def restore_release(curated: Path, tahun: int, ident: str) -> tuple[Rilis, str | None]:
+def restore_release(curated: Path, tahun: int, ident: str, say=None) -> tuple[Rilis, str | None]:
     """Release id -> that earlier release made current again atomically; -> it, previous name.
 
     Nothing is deleted or rewritten: only the year's `aktif` link is switched (and the
-    table links the restored release needs are made), under the publication lock.
+    table and Data Docs links the restored release needs are made), under the publication
+    lock.
     """
     year = year_dir(curated, tahun)
     if not year.is_dir():  # checked before the lock, which would create the folder
         raise PublishError(f"belum ada rilis tahun {tahun} di {curated}")
-    with publish_lock(curated):
+    with publish_lock(curated, say=say):
         target = _find_release(curated, tahun, ident)
         active = active_release(curated, tahun)
         previous = active.name if active is not None else None

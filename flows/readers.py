@@ -7,37 +7,64 @@ transforms/ does that.
 Workbooks are read with python-calamine, the Python binding of the calamine reader
 that fastexcel also wraps: it gives every cell with its own type, which the contract's
 number rules need (a number cell 1234.567 and a text cell "1234.567" mean different
-amounts), where fastexcel types whole columns.
+amounts), where fastexcel types whole columns. calamine runs in a child process with
+its own memory and CPU caps (flows/workbook_child.py): it allocates a sheet's whole
+rectangle before its size can be asked.
+
+Every limit of schemas/limits.py is checked before the cells it bounds are built: a file
+or sheet over one is refused (`MelebihiBatas`, reported as V001:batas), never read.
 """
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
-import zipfile
+import json
+import os
+import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import polars as pl
-from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
-from transforms.numbers import format_cell_number
-from transforms.sheets import HasilBaca, Lembar
+from schemas.limits import (
+    MAX_CELL_CHARS,
+    MAX_CELLS,
+    MAX_COLUMNS,
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    MAX_SHEETS,
+    MAX_UNCOMPRESSED_BYTES,
+    MIB,
+    WORKBOOK_CPU_SECONDS,
+    WORKBOOK_MEMORY_BYTES,
+)
+from transforms.numbers import format_cell_number, grouped
+from transforms.sheets import HasilBaca, Lembar, column_letter, faithful
 
-WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
+WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
+# Workbook formats calamine could open but whose size cannot be checked before it does.
+UNSUPPORTED_WORKBOOKS = {".xlsb", ".ods"}
 CSV_SUFFIXES = {".csv", ".txt"}
 # Operating-system and editor litter that is never a bidang's data.
 IGNORED_NAMES = {".ds_store", "thumbs.db", "desktop.ini", ".gitkeep"}
-
-MAX_UNCOMPRESSED_BYTES = 512 * 1024 * 1024  # a zip bomb stops here, not in memory
-MAX_CSV_BYTES = 2 * 1024 * 1024 * 1024
+BATAS = "V001:batas"  # the check a file or sheet over a limit of schemas/limits.py reports
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
+_CHILD = Path(__file__).with_name("workbook_child.py")
+
+# The csv module's own cell limit, made explicit: a longer CSV cell breaks only its line.
+csv.field_size_limit(MAX_CELL_CHARS)
 
 
 class BerkasRusak(Exception):
     """A file that cannot be read; the message is for the steward, in Bahasa Indonesia."""
+
+
+class MelebihiBatas(BerkasRusak):
+    """A file over one of the limits of schemas/limits.py, refused before it is read."""
 
 
 def is_ignored(path: Path) -> bool:
@@ -48,8 +75,11 @@ def is_ignored(path: Path) -> bool:
 
 def read_file(path: Path, berkas: str) -> HasilBaca:
     """File on disk -> its sheets as text grids, or the reason it cannot be read."""
+    berkas = faithful(berkas)
     try:
         return HasilBaca(berkas, tuple(_read(path, berkas)))
+    except MelebihiBatas as problem:
+        return HasilBaca(berkas, masalah=str(problem), cek=BATAS)
     except BerkasRusak as problem:
         return HasilBaca(berkas, masalah=str(problem))
     except (OSError, ValueError, csv.Error, MemoryError) as problem:
@@ -61,42 +91,59 @@ def read_file(path: Path, berkas: str) -> HasilBaca:
 def _read(path: Path, berkas: str) -> list[Lembar]:
     """File -> sheets; raises BerkasRusak."""
     suffix = path.suffix.lower()
+    if suffix in UNSUPPORTED_WORKBOOKS:
+        raise BerkasRusak(
+            f"format buku kerja '{suffix}' tidak diterima; buka di Excel lalu simpan ulang "
+            "sebagai .xlsx"
+        )
     if suffix not in WORKBOOK_SUFFIXES | CSV_SUFFIXES:
         raise BerkasRusak(
             f"format berkas '{path.suffix or path.name}' tidak didukung "
             "(yang diterima: .xlsx, .xls, .csv)"
         )
-    size = path.stat().st_size
-    if size == 0:
+    head = read_bytes(path, 4)
+    if not head:
         raise BerkasRusak("berkas kosong (0 byte)")
-    with path.open("rb") as handle:
-        magic = handle.read(4)
-    if magic in (_ZIP_MAGIC, _OLE_MAGIC) or suffix in WORKBOOK_SUFFIXES:
+    if head in (_ZIP_MAGIC, _OLE_MAGIC) or suffix in WORKBOOK_SUFFIXES:
         return read_workbook(path, berkas)
     return [read_csv(path, berkas)]
+
+
+def read_bytes(path: Path, limit: int | None = None) -> bytes:
+    """Regular file -> its bytes (the first `limit` only); refuses anything else unread.
+
+    Opened without blocking and checked on the open descriptor, so a FIFO or a device
+    put in place of a file is refused, never waited on or read.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise BerkasRusak("bukan berkas biasa (mis. pipa atau perangkat)")
+        if info.st_size > MAX_FILE_BYTES:
+            raise MelebihiBatas(
+                f"berkas berukuran {size_text(info.st_size)}, melebihi batas "
+                f"{size_text(MAX_FILE_BYTES)}"
+            )
+        data = handle.read(MAX_FILE_BYTES + 1 if limit is None else limit)
+    if len(data) > MAX_FILE_BYTES:  # it grew after it was measured
+        raise MelebihiBatas(f"berkas melebihi batas {size_text(MAX_FILE_BYTES)}")
+    return data
+
+
+def size_text(size: int) -> str:
+    """Bytes -> "80 MB" (whole MB from 1 MB up) or "131 byte", for a steward's message."""
+    return f"{grouped(size // MIB)} MB" if size >= MIB else f"{grouped(size)} byte"
 
 
 # ---------------------------------------------------------------- workbooks
 
 
-def _check_zip(path: Path) -> None:
-    """Refuse an .xlsx whose parts would unpack beyond MAX_UNCOMPRESSED_BYTES."""
-    if not zipfile.is_zipfile(path):
-        return
-    try:
-        with zipfile.ZipFile(path) as archive:
-            total = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise BerkasRusak(f"berkas rusak atau terpotong ({exc})") from exc
-    if total > MAX_UNCOMPRESSED_BYTES:
-        raise BerkasRusak(
-            f"isi berkas terlalu besar setelah dibuka ({total // (1024 * 1024)} MB); "
-            "pecah menjadi beberapa berkas"
-        )
-
-
 def _cell_text(value: object) -> str | None:
-    """One workbook cell -> its text; numbers in canonical Indonesian form, empty -> None."""
+    """One workbook cell -> its text; numbers in canonical Indonesian form, empty -> None.
+
+    Dates and times arrive from the reading process as ISO text already.
+    """
     if value is None:
         return None
     if isinstance(value, str):
@@ -104,29 +151,118 @@ def _cell_text(value: object) -> str | None:
         return text or None
     if isinstance(value, (bool, int, float)):
         return format_cell_number(value)
-    if isinstance(value, (dt.datetime, dt.date, dt.time)):
-        return value.isoformat()
     return str(value)
 
 
-def read_workbook(path: Path, berkas: str) -> list[Lembar]:
-    """Workbook -> one text grid per worksheet (chart sheets skipped)."""
-    _check_zip(path)
+def workbook_limits() -> dict[str, int]:
+    """-> the limits the workbook reading process applies (schemas/limits.py)."""
+    return {
+        "baris": MAX_ROWS,
+        "kolom": MAX_COLUMNS,
+        "sel": MAX_CELLS,
+        "panjang_sel": MAX_CELL_CHARS,
+        "lembar": MAX_SHEETS,
+        "isi_zip": MAX_UNCOMPRESSED_BYTES,
+        "memori": WORKBOOK_MEMORY_BYTES,
+        "detik": WORKBOOK_CPU_SECONDS,
+    }
+
+
+def _too_costly() -> MelebihiBatas:
+    """-> the refusal of a workbook whose reading process ran out of memory or time."""
+    return MelebihiBatas(
+        f"buku kerja ini memerlukan lebih dari {size_text(WORKBOOK_MEMORY_BYTES)} "
+        f"memori atau {WORKBOOK_CPU_SECONDS} detik untuk dibuka (mis. ada isi di sel yang "
+        "sangat jauh seperti XFD1048576)"
+    )
+
+
+def open_in_child(path: Path) -> dict:
+    """Workbook -> its sheets as read by flows/workbook_child.py, under its own limits."""
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises several error types for broken files
-        raise BerkasRusak(f"berkas tidak dapat dibuka sebagai buku kerja Excel ({exc})") from exc
+        done = subprocess.run(
+            [sys.executable, "-I", str(_CHILD), str(path), json.dumps(workbook_limits())],
+            capture_output=True,
+            timeout=WORKBOOK_CPU_SECONDS + 60,
+            env={**os.environ, "RUST_BACKTRACE": "0"},
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise _too_costly() from None
+    if done.returncode != 0:
+        raise _too_costly()
+    return json.loads(done.stdout)
+
+
+def _file_problem(result: dict) -> BerkasRusak | None:
+    """The reading process's answer -> the refusal of the whole file, or None."""
+    galat = result.get("galat")
+    if galat is None:
+        return None
+    if galat == "isi_zip":
+        return MelebihiBatas(
+            f"isi berkas terlalu besar setelah dibuka ({size_text(result['nilai'])}, batas "
+            f"{size_text(MAX_UNCOMPRESSED_BYTES)}); pecah menjadi beberapa berkas"
+        )
+    if galat == "lembar":
+        return MelebihiBatas(
+            f"buku kerja berisi {grouped(result['nilai'])} lembar, melebihi batas "
+            f"{MAX_SHEETS} lembar; pindahkan lembar realisasi ke buku kerja tersendiri"
+        )
+    if galat == "zip":
+        return BerkasRusak(f"berkas rusak atau terpotong ({result['rincian']})")
+    if galat == "bukan_xlsx":
+        return BerkasRusak(
+            "berkas zip ini bukan buku kerja Excel .xlsx (mungkin .xlsb, .ods atau dokumen "
+            "lain); buka di Excel lalu simpan ulang sebagai .xlsx"
+        )
+    if galat == "baca":
+        return BerkasRusak(f"lembar '{result['nama']}' tidak dapat dibaca ({result['rincian']})")
+    return BerkasRusak(f"berkas tidak dapat dibuka sebagai buku kerja Excel ({result['rincian']})")
+
+
+def sheet_limit_message(sheet: dict) -> str:
+    """A sheet the reading process refused -> which limit it passes and how to fix it."""
+    batas, nilai, alamat = sheet["batas"], sheet["nilai"], sheet["alamat"]
+    if batas == "baris":
+        what = f"lembar ini sampai baris {grouped(nilai)} (sel {alamat}), melebihi batas "
+        what += f"{grouped(MAX_ROWS)} baris"
+    elif batas == "kolom":
+        what = f"lembar ini sampai kolom {column_letter(nilai)} ({grouped(nilai)} kolom, sel "
+        what += f"{alamat}), melebihi batas {grouped(MAX_COLUMNS)} kolom"
+    elif batas == "sel":
+        what = f"lembar ini mencakup {grouped(nilai)} sel (dari A1 sampai {alamat}), melebihi "
+        what += f"batas {grouped(MAX_CELLS)} sel"
+    elif batas == "panjang_sel":
+        what = f"sel {alamat} berisi {grouped(nilai)} karakter, melebihi batas "
+        what += f"{grouped(MAX_CELL_CHARS)} karakter per sel"
+    else:
+        what = "lembar ini terlalu besar untuk dibaca"
+    return what
+
+
+def read_workbook(path: Path, berkas: str) -> list[Lembar]:
+    """Workbook -> one text grid per worksheet (chart sheets skipped).
+
+    A sheet over a limit comes back empty with its `masalah`; a file the reading process
+    could not open at all raises BerkasRusak.
+    """
+    result = open_in_child(path)
+    problem = _file_problem(result)
+    if problem is not None:
+        raise problem
     sheets: list[Lembar] = []
-    for meta in workbook.sheets_metadata:
-        if meta.typ != SheetTypeEnum.WorkSheet:
+    for sheet in result["lembar"]:
+        problem = _file_problem(sheet)
+        if problem is not None:
+            raise problem
+        hidden = sheet["tersembunyi"]
+        if "batas" in sheet:
+            message = sheet_limit_message(sheet)
+            sheets.append(Lembar(berkas, sheet["nama"], to_grid([]), hidden, masalah=message))
             continue
-        try:
-            rows = workbook.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
-        except Exception as exc:
-            raise BerkasRusak(f"lembar '{meta.name}' tidak dapat dibaca ({exc})") from exc
-        grid = to_grid([[_cell_text(v) for v in row] for row in rows])
-        hidden = meta.visible != SheetVisibleEnum.Visible
-        sheets.append(Lembar(berkas, meta.name, grid, tersembunyi=hidden))
+        grid = to_grid([[_cell_text(v) for v in row] for row in sheet["baris"]])
+        sheets.append(Lembar(berkas, sheet["nama"], grid, tersembunyi=hidden))
     return sheets
 
 
@@ -161,14 +297,54 @@ def sniff_separator(text: str) -> str:
     lines = [line for line in text.splitlines()[:50] if line.strip()]
 
     def score(sep: str) -> tuple[int, int]:
-        try:
-            counts = [len(row) for row in csv.reader(lines, delimiter=sep)]
-        except csv.Error:  # a damaged line: count separators instead
-            counts = [line.count(sep) + 1 for line in lines]
+        raw = [line.count(sep) + 1 for line in lines]
+        if max(raw, default=0) > MAX_COLUMNS:  # never split a line that wide into a list
+            counts = raw
+        else:
+            try:
+                counts = [len(row) for row in csv.reader(lines, delimiter=sep)]
+            except csv.Error:  # a damaged line: count separators instead
+                counts = raw
         widest = max(counts, default=0)
         return (sum(1 for c in counts if c == widest and c > 1), widest)
 
     return max([";", ","], key=score)
+
+
+def check_csv_size(text: str, separator: str) -> None:
+    """CSV text -> nothing, or MelebihiBatas before it is split: too many lines, a line with
+    too many separators, or too many cells in all (counted on the text, so a 50 MB line of
+    `a,` never becomes 25 million cells)."""
+    lines = text.splitlines()
+    if len(lines) > MAX_ROWS:
+        raise MelebihiBatas(
+            f"berkas CSV berisi {grouped(len(lines))} baris, melebihi batas "
+            f"{grouped(MAX_ROWS)} baris"
+        )
+    cells = 0
+    for number, line in enumerate(lines, start=1):
+        width = line.count(separator) + 1
+        if width > MAX_COLUMNS:
+            raise MelebihiBatas(
+                f"baris {grouped(number)} berisi {grouped(width)} kolom (dipisah '{separator}'), "
+                f"melebihi batas {grouped(MAX_COLUMNS)} kolom"
+            )
+        cells += width
+    if cells > MAX_CELLS:
+        raise MelebihiBatas(
+            f"berkas CSV berisi {grouped(cells)} sel, melebihi batas {grouped(MAX_CELLS)} sel"
+        )
+
+
+def check_csv_records(rows: list[list[str]], separator: str) -> None:
+    """Split CSV records -> nothing, or MelebihiBatas for one wider than MAX_COLUMNS (quoted
+    line breaks can join lines into one record)."""
+    for number, row in enumerate(rows, start=1):
+        if len(row) > MAX_COLUMNS:
+            raise MelebihiBatas(
+                f"baris {grouped(number)} berisi {grouped(len(row))} kolom (dipisah "
+                f"'{separator}'), melebihi batas {grouped(MAX_COLUMNS)} kolom"
+            )
 
 
 def split_csv(text: str, separator: str) -> tuple[list[list[str]], set[int]]:
@@ -200,14 +376,13 @@ def split_csv(text: str, separator: str) -> tuple[list[list[str]], set[int]]:
 
 def read_csv(path: Path, berkas: str) -> Lembar:
     """CSV file -> one text grid; `baris` is the row number Excel shows when it opens it."""
-    size = path.stat().st_size
-    if size > MAX_CSV_BYTES:
-        raise BerkasRusak(f"berkas terlalu besar ({size // (1024 * 1024)} MB)")
-    text = decode(path.read_bytes())
+    text = decode(read_bytes(path))
     if not text.strip():
         raise BerkasRusak("berkas kosong")
     separator = sniff_separator(text)
+    check_csv_size(text, separator)
     rows, broken = split_csv(text, separator)
+    check_csv_records(rows, separator)
     grid = to_grid([[c.strip() or None for c in row] for row in rows])
     return Lembar(berkas, None, grid.with_columns(rusak=pl.col("baris").is_in(sorted(broken))))
 

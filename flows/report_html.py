@@ -2,7 +2,10 @@
 
 No script, no web font, no CDN: the page opens offline. The charts are an S-curve of
 cumulative realisation per program against its ceiling, absorption per program and
-capaian per IKU with its predikat.
+capaian per IKU with its predikat. Each kegiatan figure of Tabel 3.6 and each capaian of
+Tabel 3.1 opens on a click (<details>) the sources of what made it (asal_angka). The page
+carries its own print stylesheet: A4, landscape pages for the wide tables, header rows on
+every page, the office and page numbers in the footer, and a signature block.
 """
 
 from __future__ import annotations
@@ -11,12 +14,12 @@ import html
 import math
 import textwrap
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
 from flows.report_tables import (
-    INSTANSI,
     ROMAWI,
     TEXT_KINDS,
     Kolom,
@@ -24,6 +27,7 @@ from flows.report_tables import (
     angka,
     column_cells,
     header_rows,
+    instansi,
     nama_pendek,
     potong,
     replace_atomically,
@@ -32,6 +36,7 @@ from flows.report_tables import (
     table_specs,
 )
 from transforms.laporan import Laporan, incomplete_note
+from transforms.lineage import ANGGARAN, KINERJA, PERAN
 
 # --- charts (inline SVG) -------------------------------------------------------------------------
 PREDIKAT_WARNA = {
@@ -302,10 +307,61 @@ tr.sub_kegiatan td.nama { padding-left: 30px; }
   white-space: nowrap; font-weight: 600; }
 .catatan { font-size: 12px; color: var(--abu); margin: 6px 0 0; }
 @media (max-width: 900px) { .kisi, .grafik2 { grid-template-columns: 1fr; } }
+/* where a figure comes from: a click opens its sources (no script) */
+td.ada-asal { position: relative; }
+.gulir:has(details[open]) { overflow: visible; }  /* an open panel is not cut by the scroll box */
+details.asal > summary { cursor: pointer; list-style: none; color: var(--biru);
+  text-decoration: underline dotted; text-underline-offset: 3px; }
+details.asal > summary::-webkit-details-marker { display: none; }
+details.asal[open] > summary { background: #fff3c4; }
+.panel-asal { position: absolute; right: 0; top: 100%; z-index: 20; width: 64em;
+  max-width: 92vw; max-height: 70vh; overflow: auto; background: #fff; color: #1b1b1b;
+  border: 1px solid #8aa4c8; border-radius: 6px; box-shadow: 0 8px 22px rgba(0,0,0,.2);
+  padding: 10px 14px; text-align: left; white-space: normal; font-weight: 400;
+  font-size: 12px; }
+.panel-asal h4 { margin: 0 0 6px; font-size: 13px; color: var(--tua); }
+.panel-asal .garis-asal { border-top: 1px solid #e3e3e3; padding-top: 6px; margin-top: 6px; }
+.panel-asal ul { margin: 4px 0; padding-left: 18px; }
+.panel-asal li { margin: 2px 0; }
+.panel-asal .sha { color: var(--abu); font-family: monospace; font-size: 11px; }
+.panel-asal .temuan-asal { color: #7f1010; }
+.panel-asal .triwulan-asal { color: var(--abu); margin: 2px 0; }
+/* signature block */
+.ttd { display: flex; justify-content: flex-end; margin-top: 28px; }
+.ttd div { min-width: 24em; text-align: center; font-size: 14px; }
+.ttd p { margin: 2px 0; }
+.ttd .ruang { height: 64px; }
+.ttd .nama { font-weight: 700; text-decoration: underline; }
+/* print: A4, landscape pages for wide tables, header rows on every page */
+@page { size: A4 portrait; margin: 14mm 12mm 16mm 12mm; }
+@page mendatar { size: A4 landscape; margin: 12mm 12mm 15mm 12mm; }
 @media print {
-  @page { size: A4 landscape; margin: 12mm; }
-  body { background: #fff; } main { max-width: none; padding: 0; } nav { display: none; }
-  section { break-inside: avoid-page; } h2 { break-after: avoid; }
+  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  html, body { background: #fff; font-size: 9pt; }
+  main { max-width: none; padding: 0; }
+  nav, .layar { display: none; }
+  section.mendatar { page: mendatar; }
+  h1 { font-size: 16pt; } h2 { font-size: 11.5pt; margin: 10pt 0 4pt; break-after: avoid; }
+  .awas, .info { font-size: 8.5pt; padding: 6pt 10pt; margin: 8pt 0; }
+  .kartu { margin: 8pt 0; gap: 6pt; } .kartu div { padding: 5pt 8pt; }
+  .kartu b { font-size: 13pt; }
+  .kisi { grid-template-columns: repeat(3, 1fr); gap: 4pt 8pt; }
+  .grafik2 { grid-template-columns: 1fr 1fr; gap: 10pt; }
+  .grafik2 h2 { font-size: 10.5pt; }
+  figure, svg, .kartu, .ttd, tr { break-inside: avoid; }
+  .gulir { overflow: visible; }
+  table { font-size: 7.5pt; margin-top: 2pt; }
+  th, td { padding: 2pt 3pt; }
+  th[style] { min-width: 0 !important; }
+  thead { display: table-header-group; }
+  tr.total td { border-top: 1.5pt solid #333; }
+  tr.kegiatan td.nama { padding-left: 8pt; } tr.sub_kegiatan td.nama { padding-left: 14pt; }
+  .lencana { padding: 0 4pt; font-size: 7pt; }
+  .catatan { font-size: 7.5pt; }
+  details.asal > summary { color: inherit; text-decoration: none; }
+  .panel-asal { display: none !important; }
+  .ttd { break-before: avoid; margin-top: 16pt; }
+  .ttd div { font-size: 10pt; }
 }
 """
 
@@ -341,8 +397,10 @@ def _html_header_cells(tabel: Tabel) -> str:
     )
 
 
-def _td(value: object, kolom: Kolom) -> str:
-    """Cell value + column spec -> a <td> with the Indonesian text and its alignment."""
+def _td(value: object, kolom: Kolom, panel: str | None = None) -> str:
+    """Cell value + column spec (+ the panel of its sources) -> a <td> with the Indonesian
+    text and its alignment; with a panel, the text opens it on a click.
+    """
     text = shown(value, kolom.jenis)
     if kolom.jenis == "predikat" and value:
         warna = PREDIKAT_WARNA.get(value, "#9e9e9e")
@@ -351,21 +409,217 @@ def _td(value: object, kolom: Kolom) -> str:
         css = "nama" if kolom.jenis == "nama" else ""
     else:
         css = "tengah" if text == "-" or kolom.jenis == "nomor" else "angka"
+    if panel:
+        summary = f'<summary title="Klik untuk melihat asal angka ini">{_e(text)}</summary>'
+        return f'<td class="{css} ada-asal"><details class="asal">{summary}{panel}</details></td>'
     return f'<td class="{css}">{_e(text)}</td>' if css else f"<td>{_e(text)}</td>"
 
 
-def html_table(tabel: Tabel, frame: pl.DataFrame) -> str:
-    """Table spec + frame -> a <section> with the title, the table and its notes."""
+def html_table(tabel: Tabel, frame: pl.DataFrame, panels: list[str | None] | None = None) -> str:
+    """Table spec + frame (+ per row the panel of its traced figure) -> a <section> with the
+    title, the table and its notes.
+    """
     columns = [column_cells(frame, k) for k in tabel.kolom]
     body = []
     for i, jenis_baris in enumerate(map(tabel.style, frame.get_column("jenis_baris").to_list())):
-        cells = "".join(_td(columns[c][i], k) for c, k in enumerate(tabel.kolom))
+        cells = "".join(
+            _td(columns[c][i], k, panels[i] if panels and k.key == tabel.asal else None)
+            for c, k in enumerate(tabel.kolom)
+        )
         body.append(f'<tr class="{_e(jenis_baris)}">{cells}</tr>')
     notes = "".join(f'<p class="catatan">{_e(n)}</p>' for n in tabel.catatan)
+    page = ' class="mendatar"' if tabel.mendatar else ""
     return (
-        f'<section id="{tabel.jangkar}"><h2>{_e(tabel.judul)}</h2><div class="gulir"><table>'
+        f'<section id="{tabel.jangkar}"{page}><h2>{_e(tabel.judul)}</h2><div class="gulir"><table>'
         f"{_html_header_cells(tabel)}<tbody>{''.join(body)}</tbody></table></div>{notes}</section>"
     )
+
+
+# --- where a figure comes from (asal angka) -----------------------------------------------------
+KELENGKAPAN = {
+    "lengkap": "lengkap",
+    "dari_kumulatif": "dari realisasi s.d. triwulan yang dinyatakan triwulan berikutnya",
+    "tidak_ada": "tidak ada angka yang dapat dipakai",
+}
+
+
+def rentang(numbers: Iterable[int]) -> str:
+    """Row numbers -> "12–15, 18": consecutive ones as a range."""
+    runs: list[list[int]] = []
+    for n in sorted(set(numbers)):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
+
+
+def _where(group: list[dict]) -> str:
+    """Source rows of one file and sheet -> "berkas X, lembar 'Y', baris 12–15" (escaped)."""
+    first = group[0]
+    sheet = f", lembar '{_e(first['lembar'])}'" if first["lembar"] else ""
+    rows = rentang(r["baris"] for r in group)
+    return f"berkas <code>{_e(first['berkas'])}</code>{sheet}, baris {rows}"
+
+
+def _digest(group: list[dict]) -> str:
+    """Source rows of one file -> " · sha256 1a2b3c4d5e6f…" (the file as the run read it)."""
+    sha = group[0]["sha256"]
+    return f' <span class="sha">· sha256 {_e(sha[:12])}…</span>' if sha else ""
+
+
+def _grouped(rows: list[dict], *keys: str) -> dict[tuple, list[dict]]:
+    """Rows -> lists of rows by the values of keys, in first-seen order."""
+    groups: dict[tuple, list[dict]] = {}
+    for row in rows:
+        groups.setdefault(tuple(row[k] for k in keys), []).append(row)
+    return groups
+
+
+def _money_of(group: list[dict]) -> str:
+    """Source rows -> " — Rp <sum of nilai>" when they carry amounts."""
+    values = [r["nilai"] for r in group if r["nilai"] is not None]
+    return f" — Rp {angka(sum(values))}" if values else ""
+
+
+def _rules_of(group: list[dict]) -> str:
+    """Source rows -> " [R004, V003]" naming the rules of their findings (empty when none)."""
+    codes = sorted({c for r in group if r["aturan"] for c in r["aturan"].split(",")})
+    return f" [{', '.join(codes)}]" if codes else ""
+
+
+def _source_line(peran: str, triwulan: int | None, group: list[dict], status: dict) -> str:
+    """One role, quarter, file and sheet of a figure's sources -> an <li> in Indonesian."""
+    where = _where(group) + _money_of(group) + _rules_of(group) + _digest(group)
+    if peran == "pagu":
+        return f"<li>Pagu: DPA {_e(group[0]['versi_dpa'])}, {where}</li>"
+    if peran == "target":
+        return f"<li>Target: Perjanjian Kinerja, {where}</li>"
+    tw = f"TW {ROMAWI[triwulan]}"
+    if peran == "kumulatif":
+        before = f"TW {ROMAWI[triwulan - 1]}"
+        return f"<li>{before} dari realisasi s.d. {tw} yang dinyatakan di {where}</li>"
+    if peran == "realisasi":
+        state = status.get(triwulan)
+        label = f"{tw} ({_e(KELENGKAPAN.get(state, state))})" if state else tw
+        return f"<li>{label}: {where}</li>"
+    return f"<li>{tw}, {_e(PERAN[peran])}: {where}</li>"
+
+
+def _in_order(key: tuple) -> tuple:
+    """(peran, triwulan_sumber, berkas, lembar) -> its place: references first, then by the
+    quarter a row stands for (a stated cumulative stands for the quarter before its own).
+    """
+    peran, quarter = key[0], key[1]
+    stands_for = -1 if quarter is None else quarter - (peran == "kumulatif")
+    return (stands_for, list(PERAN).index(peran), key[2], key[3] or "")
+
+
+def _sources_list(rows: list[dict], status: dict) -> str:
+    """A figure's source rows -> a <ul> grouped by role, quarter, file and sheet."""
+    groups = _grouped(rows, "peran", "triwulan_sumber", "berkas", "lembar")
+    ordered = sorted(groups.items(), key=lambda item: _in_order(item[0]))
+    items = [_source_line(p, q, g, status) for (p, q, _, _), g in ordered]
+    return f"<ul>{''.join(items)}</ul>" if items else "<p>Tidak ada baris sumber.</p>"
+
+
+def _findings_list(rows: list[dict]) -> str:
+    """Findings on a figure -> a paragraph per finding (escaped), or nothing."""
+    return "".join(
+        f'<p class="temuan-asal">Temuan {_e(t["aturan"])} ({_e(t["tingkat"])}): '
+        f"{_e(t['pesan'])}</p>"
+        for t in rows
+    )
+
+
+@dataclass(frozen=True)
+class _Asal:
+    """The report's sources as plain rows, by figure key."""
+
+    sumber: dict[tuple, list[dict]]
+    temuan: dict[tuple, list[dict]]
+    kelengkapan: dict[tuple, dict[int, str]]
+    garis: dict[str, list[dict]]  # kode_kegiatan|jenis -> its lines at the quarter
+
+
+def _asal_rows(lap: Laporan) -> _Asal | None:
+    """Report -> its sources keyed for lookup (None when the release has no asal_angka)."""
+    if lap.asal is None:
+        return None
+    key = ("tabel", "kode", "jenis_belanja", "indikator")
+    states: dict[tuple, dict[int, str]] = {}
+    for r in lap.asal.kelengkapan.iter_rows(named=True):
+        states.setdefault((r["kode_sub_kegiatan"], r["jenis_belanja"]), {})[r["triwulan"]] = r[
+            "kelengkapan"
+        ]
+    lines: dict[str, list[dict]] = {}
+    for r in lap.asal.garis.iter_rows(named=True):
+        lines.setdefault(f"{r['kode_kegiatan']}|{r['jenis_belanja']}", []).append(r)
+    return _Asal(
+        sumber=_grouped(lap.asal.sumber.to_dicts(), *key),
+        temuan=_grouped(lap.asal.temuan.to_dicts(), *key),
+        kelengkapan=states,
+        garis=lines,
+    )
+
+
+def _states_line(states: dict[int, str]) -> str:
+    """Quarter -> kelengkapan of a line -> one line naming where each quarter came from."""
+    parts = [f"TW {ROMAWI[q]} {KELENGKAPAN.get(k, k)}" for q, k in sorted(states.items())]
+    return f'<p class="triwulan-asal">Asal per triwulan: {_e("; ".join(parts))}</p>'
+
+
+def _line_panel(line: dict, asal: _Asal, triwulan: int) -> str:
+    """One sub kegiatan line of a kegiatan -> its figures, quarters, sources and findings."""
+    figure = (ANGGARAN, line["kode_sub_kegiatan"], line["jenis_belanja"], None)
+    persen = f" ({angka(line['persen_realisasi'], 2)}%)" if line["persen_realisasi"] else ""
+    title = (
+        f"<b>{_e(line['kode_sub_kegiatan'])} {_e(line['uraian'] or '')}</b>: realisasi s.d. "
+        f"TW {ROMAWI[triwulan]} Rp {angka(line['realisasi_kumulatif'])} dari pagu "
+        f"Rp {angka(line['pagu'])}{persen}"
+    )
+    states = asal.kelengkapan.get((line["kode_sub_kegiatan"], line["jenis_belanja"]), {})
+    return (
+        f'<div class="garis-asal" data-kode="{_e(line["kode_sub_kegiatan"])}"><p>{title}</p>'
+        f"{_states_line(states)}{_sources_list(asal.sumber.get(figure, []), states)}"
+        f"{_findings_list(asal.temuan.get(figure, []))}</div>"
+    )
+
+
+def panels_3_6(lap: Laporan, asal: _Asal) -> list[str | None]:
+    """Report -> per Tabel 3.6 row the panel of its sub kegiatan lines (kegiatan rows only)."""
+    panels: list[str | None] = []
+    for row in lap.tabel_3_6.iter_rows(named=True):
+        lines = asal.garis.get(f"{row['kode']}|{row['jenis_belanja']}")
+        if row["jenis_baris"] != "kegiatan" or not lines:
+            panels.append(None)
+            continue
+        head = (
+            f"<h4>Asal angka kegiatan {_e(row['kode'])}, belanja {_e(row['jenis_belanja'])}: "
+            f"{len(lines)} sub kegiatan</h4>"
+        )
+        body = "".join(_line_panel(line, asal, lap.triwulan) for line in lines)
+        panels.append(f'<div class="panel-asal" role="region">{head}{body}</div>')
+    return panels
+
+
+def panels_3_1(lap: Laporan, asal: _Asal) -> list[str | None]:
+    """Report -> per Tabel 3.1 row the panel of its capaian's sources and findings."""
+    panels: list[str | None] = []
+    for row in lap.tabel_3_1.iter_rows(named=True):
+        figure = (KINERJA, row["kode"], None, row["indikator"])
+        rows = asal.sumber.get(figure, [])
+        head = (
+            f"<h4>Asal capaian {_e(row['kode'])} {_e(row['indikator'])} s.d. "
+            f"TW {ROMAWI[lap.triwulan]}</h4>"
+        )
+        body = _sources_list(rows, {}) + _findings_list(asal.temuan.get(figure, []))
+        panels.append(f'<div class="panel-asal" role="region">{head}{body}</div>')
+    return panels
+
+
+PANELS = {"tabel_3_6": panels_3_6, "tabel_3_1": panels_3_1}
+"""Laporan attribute -> the builder of its rows' source panels."""
 
 
 def _status_html(lap: Laporan, perintah: str) -> str:
@@ -436,22 +690,74 @@ def _charts_html(lap: Laporan) -> str:
     )
 
 
+def _css_text(text: str) -> str:
+    """Text -> the body of a CSS string: anything beyond plain letters and digits escaped."""
+    return "".join(
+        c if c.isascii() and (c.isalnum() or c in " ,.-") else f"\\{ord(c):x} " for c in text
+    )
+
+
+def _page_css(office: str) -> str:
+    """Office name -> the printed pages' footer: the office on the left, page numbers right."""
+    style = "font-size: 7.5pt; color: #555;"
+    boxes = (
+        f'@bottom-left {{ content: "{_css_text(office)}"; {style} }}'
+        f'@bottom-right {{ content: "Halaman " counter(page) " dari " counter(pages); {style} }}'
+    )
+    return f"@page {{ {boxes} }} @page mendatar {{ {boxes} }}"
+
+
+BLANK = "." * 36
+"""A dotted line the signer fills in by hand where the reference data say nothing."""
+
+
+def signature_html(lap: Laporan) -> str:
+    """Report -> the signature block: place and date, the head of office, name and NIP."""
+    sign = lap.pengesahan
+    place = _e(sign.kota) if sign.kota else BLANK[:20]
+    name = f'<b class="nama">{_e(sign.kepala)}</b>' if sign.kepala else f"({BLANK})"
+    nip = _e(sign.nip_kepala) if sign.nip_kepala else BLANK
+    return (
+        '<section id="pengesahan" class="mendatar"><div class="ttd"><div>'
+        f"<p>{place}, {BLANK[:24]} {lap.tahun + 1}</p>"
+        f"<p>Kepala {_e(instansi(lap))}</p>"
+        f'<p class="ruang"></p><p>{name}</p><p>NIP. {nip}</p>'
+        "</div></div></section>"
+    )
+
+
+def _tables_html(lap: Laporan) -> tuple[str, str]:
+    """Report -> (the navigation links, every table with its traced figures' panels)."""
+    specs = table_specs(lap)
+    asal = _asal_rows(lap)
+    nav = "".join(f'<a href="#{t.jangkar}">{_e(t.lembar)}</a>' for t in specs)
+    tables = "".join(
+        html_table(
+            t,
+            getattr(lap, t.atribut),
+            PANELS[t.atribut](lap, asal) if asal and t.atribut in PANELS else None,
+        )
+        for t in specs
+    )
+    return nav, tables
+
+
 def render_html(lap: Laporan, perintah: str) -> str:
     """Report + findings command -> the whole self-contained page (inline CSS and SVG)."""
-    specs = table_specs(lap)
-    nav = "".join(f'<a href="#{t.jangkar}">{_e(t.lembar)}</a>' for t in specs)
-    tables = "".join(html_table(t, getattr(lap, t.atribut)) for t in specs)
+    nav, tables = _tables_html(lap)
+    office = instansi(lap)
     title = f"Laporan Kinerja Instansi Pemerintah (LKjIP) Tahun {lap.tahun}"
     return (
         '<!DOCTYPE html><html lang="id"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_e(title)} — {_e(INSTANSI)}</title><style>{CSS}</style></head><body><main>"
-        f'<header><p class="instansi">{_e(INSTANSI)}</p><h1>{_e(title)}</h1>'
+        f"<title>{_e(title)} — {_e(office)}</title><style>{CSS}{_page_css(office)}</style>"
+        "</head><body><main>"
+        f'<header><p class="instansi">{_e(office)}</p><h1>{_e(title)}</h1>'
         f'<p class="meta">Tabel dan grafik disusun otomatis dari tabel terkurasi lkjip, data s.d. '
         f"Triwulan {ROMAWI[lap.triwulan]} {lap.tahun}. Angka dalam Rupiah kecuali disebut lain."
         f"</p></header>{_status_html(lap, perintah)}{_cards_html(lap)}"
         f'<nav><a href="#grafik">Grafik</a>{nav}</nav>{_charts_html(lap)}{tables}'
-        "</main></body></html>"
+        f"{signature_html(lap)}</main></body></html>"
     )
 
 

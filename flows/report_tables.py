@@ -19,7 +19,16 @@ import polars as pl
 from transforms.laporan import Laporan, incomplete_note
 
 INSTANSI = "Dinas Koperasi, Usaha Kecil dan Menengah Provinsi Banten"
+"""The reference office, named when the curated `opd` table has no row."""
 ROMAWI = {1: "I", 2: "II", 3: "III", 4: "IV"}
+
+
+def instansi(lap: Laporan) -> str:
+    """Report -> the office's name: from the curated opd table, else the reference office."""
+    nama, daerah = lap.pengesahan.nama_opd, lap.pengesahan.pemerintah_daerah
+    if not nama:
+        return INSTANSI
+    return nama if not daerah or daerah.lower() in nama.lower() else f"{nama} {daerah}"
 
 
 # --- Indonesian numbers and names ----------------------------------------------------------------
@@ -131,6 +140,8 @@ class Tabel:
     kolom: tuple[Kolom, ...]
     catatan: tuple[str, ...] = ()
     gaya: tuple[tuple[str, str], ...] = ()  # row kind -> the row style printed instead
+    mendatar: bool = True  # printed on an A4 landscape page (too wide for portrait)
+    asal: str | None = None  # the column whose figures open their sources (asal angka)
 
     def style(self, jenis_baris: str) -> str:
         """Row kind -> the style its rows are printed in (the kind itself unless remapped)."""
@@ -185,7 +196,10 @@ def _tabel_anggaran(lap: Laporan) -> list[Tabel]:
                 f"realisasi kumulatif s.d. Triwulan {ROMAWI[lap.triwulan]} {t}.",
                 "Rencana fisik 100,00%: rencananya setiap kegiatan selesai seluruhnya pada "
                 "akhir tahun anggaran.",
+                "Pada halaman web, realisasi setiap kegiatan dapat diklik: terbuka rincian sub "
+                "kegiatannya beserta berkas, lembar dan baris asal angkanya (tabel asal_angka).",
             ),
+            asal="realisasi",
         ),
         Tabel(
             "Efisiensi",
@@ -242,6 +256,8 @@ def _tabel_kinerja(lap: Laporan) -> list[Tabel]:
                 "Predikat (Permendagri 86/2017): ≥ 91 Sangat Tinggi; 76–91 Tinggi; 66–76 Sedang; "
                 "51–66 Rendah; < 51 Sangat Rendah.",
             ),
+            mendatar=False,
+            asal="capaian_persen",
         ),
         Tabel(
             "Tabel 3.2",

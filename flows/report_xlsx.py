@@ -14,13 +14,13 @@ import polars as pl
 import xlsxwriter
 
 from flows.report_tables import (
-    INSTANSI,
     ROMAWI,
     TEXT_KINDS,
     Tabel,
     column_cells,
     error_note,
     header_rows,
+    instansi,
     replace_atomically,
     shown,
     table_specs,
@@ -115,7 +115,7 @@ def _write_title(ws, fmt: Formats, tabel: Tabel, lap: Laporan, note: str | None)
     """Sheet + table -> title, office and note rows written; returns the first header row."""
     last = len(tabel.kolom) - 1
     ws.merge_range(0, 0, 0, last, tabel.judul, fmt.get(bold=True, font_size=13, align="center"))
-    subtitle = f"{INSTANSI} — Tahun Anggaran {lap.tahun}"
+    subtitle = f"{instansi(lap)} — Tahun Anggaran {lap.tahun}"
     ws.merge_range(1, 0, 1, last, subtitle, fmt.get(align="center", font_size=11))
     if note:
         ws.merge_range(
@@ -232,9 +232,8 @@ def write_xlsx(lap: Laporan, out: Path, perintah: str) -> Path:
         book = xlsxwriter.Workbook(
             str(path), {"strings_to_formulas": False, "strings_to_urls": False}
         )
-        book.set_properties(
-            {"title": f"LKjIP {lap.tahun}", "author": INSTANSI, "company": INSTANSI}
-        )
+        office = instansi(lap)
+        book.set_properties({"title": f"LKjIP {lap.tahun}", "author": office, "company": office})
         fmt = Formats(book)
         note = error_note(lap, perintah)
         for tabel in table_specs(lap):

@@ -5,7 +5,13 @@ The deployment runs the consolidation on the 10th day after each quarter's end a
 triwulan takes the quarter that just ended, and after TW4 it builds the annual report.
 `lkjip serve` (and `make serve`) start a real Prefect server bound to 127.0.0.1 when no
 PREFECT_API_URL is set, then serve the deployment from this process: a scheduled or
-triggered run executes here.
+triggered run executes here. `lkjip run` without PREFECT_API_URL starts a temporary API
+server for the run alone (`temporary_api`).
+
+Every server started here is a child in its own process group that dies with the process
+that started it, even when that one is killed by SIGKILL or the OOM killer (a Linux
+parent-death signal), and is taken for our server only while the child is alive and
+holds the port itself: another process answering /health on the port never is.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ DEPLOYMENT = "triwulanan"
 CRON = "0 7 10 1,4,7,10 *"
 TIMEZONE = "Asia/Jakarta"
 HOST = "127.0.0.1"
+WAIT = 1800  # a scheduled run that finds another run on its curated folder waits this long
 
 
 def deployment(raw: Path, curated: Path, laporan: Path):
@@ -41,6 +48,7 @@ def deployment(raw: Path, curated: Path, laporan: Path):
             "raw": str(raw.absolute()),
             "curated": str(curated.absolute()),
             "laporan": str(laporan.absolute()),
+            "tunggu": WAIT,
         },
         description=(
             "Konsolidasi triwulanan: tanggal 10 setelah akhir triwulan, 07.00 WIB. "
@@ -58,17 +66,143 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_healthy(api_url: str, timeout: float = 120.0) -> None:
-    """Block until the Prefect API answers /health (LkjipError after `timeout` seconds)."""
+def port_taken(port: int) -> bool:
+    """-> whether something already listens on HOST:port (as `prefect server start` checks)."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((HOST, port))
+        except OSError:
+            return True
+    return False
+
+
+# The first thing a server child runs: ask the kernel to SIGKILL it when the lkjip process
+# that started it dies (even by SIGKILL or the OOM killer), check that parent is still
+# there, then become the server (the death signal survives exec).
+_BOOT = """
+import ctypes, os, signal, sys
+if ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0) != 0:  # PR_SET_PDEATHSIG
+    raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG)")
+if os.getppid() != int(sys.argv[1]):
+    sys.exit("lkjip: proses induk server sudah berhenti")
+os.execv(sys.argv[2], sys.argv[2:])
+"""
+OWNER = "LKJIP_SERVER_FOR"  # in a server's environment: the pid of the lkjip that started it
+
+
+def dies_with_parent(argv: list[str]) -> list[str]:
+    """Command -> the same command run so that it dies with this process (Linux; else as is).
+
+    Start it from the main thread: Linux sends the death signal when the thread that
+    started the child ends, which for a worker thread may be long before the process.
+    """
+    if not sys.platform.startswith("linux"):
+        return argv
+    return [sys.executable, "-c", _BOOT, str(os.getpid()), *argv]
+
+
+def owns_port(pid: int, port: int) -> bool | None:
+    """-> whether process `pid` holds the socket listening on TCP `port` (None: cannot tell).
+
+    Read from /proc: the listening socket's inode must be one of the process's open files.
+    """
+    listening = set()
+    readable = False
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text(encoding="ascii").splitlines()[1:]
+        except OSError:
+            continue
+        readable = True
+        for line in lines:
+            fields = line.split()
+            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:  # LISTEN
+                listening.add(f"socket:[{fields[9]}]")
+    if not readable:
+        return None
+    try:
+        descriptors = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:  # gone, or /proc without fd listings
+        return False if Path("/proc/self/fd").is_dir() else None
+    return any(_link(fd) in listening for fd in descriptors)
+
+
+def _link(path: Path) -> str:
+    """-> where symlink `path` points ('' when it vanished meanwhile: a file just closed)."""
+    try:
+        return os.readlink(path)
+    except OSError:
+        return ""
+
+
+def _answers_health(api_url: str) -> bool:
+    """-> whether `api_url`/health answers 200 now."""
+    try:
+        with urllib.request.urlopen(f"{api_url}/health", timeout=2) as answer:
+            return answer.status == 200
+    except OSError:
+        return False
+
+
+def check_reachable(api_url: str) -> None:
+    """A configured server (PREFECT_API_URL) -> nothing, or LkjipError when it does not answer."""
+    if not _answers_health(api_url.rstrip("/")):
+        raise LkjipError(
+            f"server Prefect di {api_url} (PREFECT_API_URL) tidak menjawab; jalankan server itu, "
+            "atau hapus PREFECT_API_URL agar lkjip memulai server sementara sendiri"
+        )
+
+
+def wait_ours(process: subprocess.Popen, port: int, log: Path, timeout: float = 120.0) -> str:
+    """Block until the server `process` we started answers on HOST:port; -> its API URL.
+
+    It must be alive, hold the port itself and answer /health: another process that
+    answers on the port (a server left over from an earlier run) is never taken for it.
+    """
+    api_url = f"http://{HOST}:{port}/api"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{api_url}/health", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise LkjipError(f"server Prefect di {api_url} tidak siap dalam {timeout:.0f} detik")
+        code = process.poll()
+        if code is not None:
+            raise LkjipError(
+                f"server Prefect berhenti sebelum siap (kode keluar {code}); lihat {log}"
+            )
+        if owns_port(process.pid, port) is not False and _answers_health(api_url):
+            return api_url
+        time.sleep(0.3)
+    raise LkjipError(
+        f"server Prefect di {api_url} tidak siap dalam {timeout:.0f} detik; lihat {log}"
+    )
+
+
+def _start(argv: list[str], port: int, log: Path, env: dict, timeout: float):
+    """Start a server child (own process group, dies with us); -> (process, its API URL)."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as sink:
+        process = subprocess.Popen(
+            dies_with_parent(argv),
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**env, OWNER: str(os.getpid())},
+            start_new_session=True,
+        )
+    try:
+        return process, wait_ours(process, port, log, timeout)
+    except BaseException:
+        _stop(process)
+        raise
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Stop a server child: SIGTERM, then SIGKILL after 30 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @contextmanager
@@ -77,32 +211,124 @@ def prefect_server(port: int, log: Path, env: dict | None = None) -> Iterator[st
 
     Its database is SQLite in PREFECT_HOME, or PostgreSQL when
     PREFECT_API_DATABASE_CONNECTION_URL (or PREFECT_SERVER_DATABASE_CONNECTION_URL) is set.
+    A port already in use is refused: whatever listens there is not our server.
     """
+    if port_taken(port):
+        raise LkjipError(
+            f"port {port} di {HOST} sudah dipakai proses lain, bukan server yang dimulai "
+            "lkjip ini; hentikan proses itu (mis. server lama) atau pakai --port lain"
+        )
     prefect = Path(sys.executable).with_name("prefect")
     server_env = {
         **(env or os.environ),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_UI_API_URL": f"http://{HOST}:{port}/api",
     }
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("ab") as sink:
-        process = subprocess.Popen(
-            [str(prefect), "server", "start", "--host", HOST, "--port", str(port)],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            env=server_env,
-            start_new_session=True,
-        )
-    api_url = f"http://{HOST}:{port}/api"
+    argv = [str(prefect), "server", "start", "--host", HOST, "--port", str(port)]
+    process, api_url = _start(argv, port, log, server_env, timeout=120.0)
     try:
-        wait_healthy(api_url)
         yield api_url
     finally:
-        process.terminate()
+        _stop(process)
+
+
+def prefect_home() -> Path:
+    """-> PREFECT_HOME (where Prefect keeps its database and where our server logs go)."""
+    return Path(os.environ.get("PREFECT_HOME") or Path.home() / ".prefect")
+
+
+@contextmanager
+def temporary_server() -> Iterator[str]:
+    """Start Prefect's API server for this run only, on a free port; yield its API URL.
+
+    The same server Prefect starts by itself when no PREFECT_API_URL is set (uvicorn,
+    no UI), but started by us: a child that dies with this process, never reused.
+    """
+    from importlib.util import find_spec
+
+    site = Path(find_spec("prefect").origin).parent.parent
+    env = {
+        **os.environ,
+        "PREFECT_UI_ENABLED": "0",
+        "PREFECT__SERVER_EPHEMERAL": "1",
+        "PREFECT__SERVER_FINAL": "1",
+    }
+    timeout = float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", 120))
+    log = prefect_home() / "server-sementara.log"
+    for attempt in range(3):
+        port = free_port()
+        argv = [
+            sys.executable,
+            *("-m", "uvicorn", "--app-dir", str(site)),
+            *("--factory", "prefect.server.api.server:create_app"),
+            *("--host", HOST, "--port", str(port)),
+            *("--log-level", "error", "--lifespan", "on"),
+        ]
         try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+            process, api_url = _start(argv, port, log, env, timeout)
+            break
+        except LkjipError:
+            if attempt == 2 or not port_taken(port):  # retried only when the port was taken
+                raise
+    try:
+        yield api_url
+    finally:
+        _stop(process)
+
+
+@contextmanager
+def temporary_api(say=None) -> Iterator[str]:
+    """Yield the Prefect API URL this run (and every process it starts) uses.
+
+    With PREFECT_API_URL set that is the configured server. Otherwise a temporary server
+    is started for the run's duration, and dies with it (`say` is told where it is).
+    """
+    configured = os.environ.get("PREFECT_API_URL")
+    if configured:
+        check_reachable(configured)
+        yield configured
+        return
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_server() as api_url:
+        if say is not None:
+            say(f"Server Prefect sementara: {api_url} (berhenti bersama run ini)")
+        os.environ["PREFECT_API_URL"] = api_url  # for the processes this run starts (Dask)
+        try:
+            with temporary_settings(updates={PREFECT_API_URL: api_url}):
+                try:
+                    yield api_url
+                finally:
+                    if _answers_health(api_url):  # a lost server would only make it hang
+                        drain_prefect_workers()
+        finally:
+            os.environ.pop("PREFECT_API_URL", None)
+
+
+def drain_prefect_workers() -> None:
+    """Send the logs and events Prefect still holds, while the server is there to take them.
+
+    Without this they are sent at exit, to a server already stopped: the command then
+    hangs on retries and ends with "Error logging to API".
+    """
+    import inspect
+
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+    from prefect.utilities.asyncutils import run_coro_as_sync
+
+    async def drain() -> None:
+        try:
+            result = APILogWorker.instance().drain()
+            if inspect.isawaitable(result):
+                await result
+        except RuntimeError:  # the worker was never started
+            pass
+        result = EventsWorker.drain_all()
+        if inspect.isawaitable(result):
+            await result
+
+    run_coro_as_sync(drain())
 
 
 def serve(
@@ -115,10 +341,11 @@ def serve(
     """Serve the quarterly deployment; start a local server first when none is configured."""
     configured = os.environ.get("PREFECT_API_URL")
     if configured:
+        check_reachable(configured)
         _serve(raw, curated, laporan, configured)
         return
     port = port or 4200
-    log = log or Path(os.environ.get("PREFECT_HOME", Path.home() / ".prefect")) / "server.log"
+    log = log or prefect_home() / "server.log"
     with prefect_server(port, log) as api_url:
         print(f"Server Prefect: http://{HOST}:{port} (log: {log})", flush=True)
         _serve(raw, curated, laporan, api_url)
@@ -132,24 +359,3 @@ def _serve(raw: Path, curated: Path, laporan: Path, api_url: str) -> None:
 
     with temporary_settings(updates={PREFECT_API_URL: api_url}):
         prefect_serve(deployment(raw, curated, laporan), print_starting_message=True)
-
-
-@contextmanager
-def api_for_workers() -> Iterator[str]:
-    """Yield a Prefect API URL that processes started now (Dask workers) will use.
-
-    With PREFECT_API_URL set that is the configured server; otherwise a local server is
-    started for the duration, since each worker would else start a temporary one.
-    """
-    configured = os.environ.get("PREFECT_API_URL")
-    if configured:
-        yield configured
-        return
-    port = free_port()
-    log = Path(os.environ.get("PREFECT_HOME", Path.home() / ".prefect")) / "server-dask.log"
-    with prefect_server(port, log) as api_url:
-        os.environ["PREFECT_API_URL"] = api_url
-        try:
-            yield api_url
-        finally:
-            os.environ.pop("PREFECT_API_URL", None)

@@ -200,6 +200,112 @@ class TargetKinerja(_Tabel):
     )
 
 
+class SerapanAnggaran(_Tabel):
+    """Budget absorption (the report's sums): one row per tahun, triwulan, tingkat, kode, jenis belanja."""  # noqa: E501
+
+    tahun: pl.Int32 = _f("Budget year (partition key).")
+    triwulan: pl.Int8 = _f("Quarter 1-4 (partition key).", ge=1, le=4)
+    tingkat: str = _f(
+        "What is summed: program, kegiatan, bidang, or jumlah (every DPA line of the year).",
+        isin=["program", "kegiatan", "bidang", "jumlah"],
+    )
+    kode: str = _f(
+        "Program or kegiatan code, or kode_bidang; null for jumlah (and for lines whose "
+        "program has no bidang in bidang.csv).",
+        nullable=True,
+    )
+    uraian: str = _f("Name of the program, kegiatan (kode) or bidang (bidang.csv).", nullable=True)
+    kode_bidang: str = _f("Bidang that owns the program.", nullable=True)
+    jenis_belanja: str = _f(
+        "operasi, modal, or semua (both kinds together).", isin=["operasi", "modal", "semua"]
+    )
+    baris_dpa: pl.Int32 = _f("Number of realisasi_anggaran lines summed.", ge=1)
+    pagu: Money = _f("Sum of the pagu in force at the end of the quarter.", ge=0)
+    realisasi_triwulan: Money = _f("Sum of realisasi_triwulan.")
+    realisasi_kumulatif: Money = _f("Sum of realisasi_kumulatif (the report's realisasi).")
+    sisa_anggaran: Money = _f("pagu - realisasi_kumulatif.")
+    persen_realisasi: Percent = _f(
+        "Serapan: realisasi_kumulatif / pagu x 100, exact, rounded once half away from zero "
+        "to 2 decimals; null where pagu is 0 (or the ratio is 10.000.000 % or more).",
+        nullable=True,
+    )
+    persen_sisa: Percent = _f(
+        "sisa_anggaran / pagu x 100, computed the same way; null where pagu is 0.", nullable=True
+    )
+
+    class Config:
+        unique = ["triwulan", "tingkat", "kode", "jenis_belanja"]
+
+
+class AsalAngka(_Tabel):
+    """Where each figure comes from: one row per figure (tabel, triwulan, kode, jenis belanja or indikator) and source row."""  # noqa: E501
+
+    run_id: str = _f("Identity of the consolidation that made the figure.")
+    tahun: pl.Int32 = _f("Year (partition key).")
+    triwulan: pl.Int8 = _f("Quarter of the figure (partition key).", ge=1, le=4)
+    tabel: str = _f(
+        "Table of the figure: realisasi_anggaran (realisasi_kumulatif and pagu of a sub "
+        "kegiatan and jenis belanja) or capaian_kinerja (the capaian of an indicator).",
+        isin=["realisasi_anggaran", "capaian_kinerja"],
+    )
+    kode: str = _f("Figure key: kode_sub_kegiatan, or the indicator's kode.")
+    jenis_belanja: str = _f("Figure key for realisasi_anggaran: operasi or modal.", nullable=True)
+    indikator: str = _f("Figure key for capaian_kinerja: the indicator.", nullable=True)
+    peran: str = _f(
+        "What the source row gives the figure: realisasi (summed into it; for a capaian, "
+        "the reported realisation), kumulatif (its stated realisasi s/d TW gave the figure "
+        "of the quarter before, kelengkapan dari_kumulatif), tidak_dipakai (accepted but its "
+        "quarter was taken from the next quarter's stated cumulative), ditahan (held back by "
+        "an error, not counted), ganda (identical copy, counted once), pagu (the DPA line in "
+        "force), target (the indikator.csv row of the agreed target).",
+        isin=["realisasi", "kumulatif", "tidak_dipakai", "ditahan", "ganda", "pagu", "target"],
+    )
+    triwulan_sumber: pl.Int8 = _f(
+        "Quarter of the source row (null for reference files).", nullable=True
+    )
+    berkas: str = _f("Source file, relative to the raw folder.")
+    lembar: str = _f("Sheet name (null for CSV).", nullable=True)
+    baris: pl.Int32 = _f("Row number as the spreadsheet shows it (1-based).")
+    kode_rekening: str = _f("Kode rekening of the row, where it has one.", nullable=True)
+    nilai: Money = _f(
+        "Amount the row gives: realisasi triwulan (realisasi, tidak_dipakai, ditahan, ganda), "
+        "stated realisasi s/d TW (kumulatif), pagu (pagu); null for capaian rows.",
+        nullable=True,
+    )
+    versi_dpa: str = _f("DPA version of a pagu row: murni or perubahan.", nullable=True)
+    status: str = _f(
+        "The row's status: diterima, karantina or ganda.",
+        isin=["diterima", "karantina", "ganda"],
+    )
+    aturan: str = _f("Rule codes of the findings on the row, comma-separated.", nullable=True)
+    sha256: str = _f("sha256 of the source file as read by the run.", nullable=True)
+
+    class Config:
+        unique = [
+            "triwulan",
+            "tabel",
+            "kode",
+            "jenis_belanja",
+            "indikator",
+            "peran",
+            "berkas",
+            "lembar",
+            "baris",
+        ]
+
+
+class Opd(_Tabel):
+    """The office (referensi/opd.csv, DATA-CONTRACT.md section 5): one row per kode_opd; empty until a run reads one."""  # noqa: E501
+
+    tahun: pl.Int32 = _f("Year (partition key).")
+    kode_opd: str = _f("Code of the office (perangkat daerah).")
+    nama_opd: str = _f("Name of the office.")
+    pemerintah_daerah: str = _f("Regional government it belongs to (Provinsi Banten).")
+    kepala: str = _f("Head of office, as signed under the report.", nullable=True)
+    nip_kepala: str = _f("NIP (civil servant number) of the head of office.", nullable=True)
+    kota: str = _f("Place the report is signed in.", nullable=True)
+
+
 MODELS: dict[str, type[_Tabel]] = {
     "dpa": Dpa,
     "realisasi_anggaran": RealisasiAnggaran,
@@ -208,6 +314,9 @@ MODELS: dict[str, type[_Tabel]] = {
     "karantina": Karantina,
     "kode": Kode,
     "target_kinerja": TargetKinerja,
+    "serapan_anggaran": SerapanAnggaran,
+    "asal_angka": AsalAngka,
+    "opd": Opd,
 }
 """Curated table name -> its model."""
 
@@ -225,5 +334,8 @@ PARTISI = {
     "karantina": ["tahun"],
     "kode": ["tahun"],
     "target_kinerja": ["tahun"],
+    "serapan_anggaran": ["tahun", "triwulan"],
+    "asal_angka": ["tahun", "triwulan"],
+    "opd": ["tahun"],
 }
 """Curated table name -> its hive partition keys (not stored inside the Parquet files)."""

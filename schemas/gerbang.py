@@ -142,6 +142,19 @@ EXPECTATIONS: dict[str, list[Harapan]] = {
             "ExpectColumnValuesToBeBetween",
             {"column": "karantina_tanpa_temuan", "min_value": 0, "max_value": 0},
         ),
+        # serapan_anggaran (the report's sums) and asal_angka (where figures come from)
+        (
+            "ExpectColumnPairValuesToBeEqual",
+            {"column_A": "pagu_serapan", "column_B": "pagu_realisasi"},
+        ),
+        (
+            "ExpectColumnPairValuesToBeEqual",
+            {"column_A": "realisasi_serapan", "column_B": "realisasi_kumulatif"},
+        ),
+        (
+            "ExpectColumnValuesToBeBetween",
+            {"column": "fakta_tanpa_asal", "min_value": 0, "max_value": 0},
+        ),
     ],
 }
 """Gate frame name -> the expectations it must meet."""

@@ -217,6 +217,9 @@ CEK: dict[str, tuple[str, str]] = {
         "folder bidang '{kode_bidang}' tidak terdaftar di referensi bidang.csv; berkas tidak "
         "dibaca",
     ),
+    # Issue 9: inputs refused before they are read (schemas/limits.py, flows/pipeline.py).
+    "V001:batas": ("V001", "{sebab}; tidak dibaca"),
+    "V001:ditolak": ("V001", "{sebab}; tidak dibaca dan tidak disalin ke mana pun"),
     "V002": ("V002", "kode '{nilai}' bukan kode sub kegiatan yang sah"),
     "not_nullable:kode_sub_kegiatan": (
         "V002",
@@ -327,6 +330,16 @@ CEK: dict[str, tuple[str, str]] = {
 
 # How to fix it, where a check needs other advice than its rule's `saran`.
 SARAN: dict[str, str] = {
+    "V001:batas": (
+        "Perkecil berkas atau lembar ini sampai di bawah batas itu: hapus isi di luar tabel "
+        "realisasi (baris, kolom atau sel yang tidak dipakai), perpendek sel yang terlalu "
+        "panjang, atau pecah data menjadi beberapa berkas; simpan ulang lalu kirim kembali."
+    ),
+    "V001:ditolak": (
+        "Ganti entri ini dengan berkas .xlsx atau .csv biasa yang dapat dibaca (bukan tautan/"
+        "symlink ke luar folder raw, pipa, perangkat atau folder) langsung di folder "
+        "raw/<tahun>/TW<triwulan>/<kode_bidang>/, lalu jalankan ulang."
+    ),
     "V003:target": "Tulis target sebagai angka (25 atau 0,354) atau rentang (70-80).",
     "V003:lebar": (
         "Simpan ulang berkas dari Excel sebagai CSV, atau beri tanda kutip pada sel yang "

@@ -60,3 +60,13 @@ def test_readme_shows_the_two_commands_first():
 )
 def test_every_module_imports_cleanly(module):
     importlib.import_module(module)
+
+
+def test_the_failure_table_lists_every_case_the_suite_measures_with_no_row_lost():
+    import fault_ledger
+
+    rows = fault_ledger.readme_rows()
+    assert [case for case, _, _ in rows] == list(fault_ledger.CASES)
+    for case, tried, lost in rows:
+        assert int(tried.replace(".", "")) > 0, (case, tried)  # written by a whole run
+        assert lost == "0", (case, lost)

@@ -46,6 +46,9 @@ def test_the_demo_passes_the_gate_and_its_data_docs_are_beside_the_curated_data(
         assert expected in checked
     pages = list((curated / "data_docs" / "2023").rglob("*.html"))
     assert len(pages) > 5  # the index and a page per validation and suite
+    # They are part of the release, switched with its tables.
+    release = (curated / ".rilis" / "2023" / "aktif").resolve()
+    assert index.resolve() == release / "data_docs" / "index.html"
 
 
 def test_the_gate_writes_data_docs_under_a_relative_curated_folder(demo_run, tmp_path, monkeypatch):
@@ -127,9 +130,14 @@ def test_a_failed_gate_refuses_publication_and_keeps_the_previous_one(
         )
 
     monkeypatch.setattr(consolidation, "consolidate", with_a_line_twice)
-    with pytest.raises(LkjipError, match="gerbang mutu gagal"):
+    docs = (curated / "data_docs" / "2023" / "index.html").read_bytes()
+    with pytest.raises(LkjipError, match="gerbang mutu gagal") as raised:
         consolidation.konsolidasi(tahun=2023, triwulan=4, raw=ROOT / "raw", curated=curated)
     after = published_tables(curated)
     for name, frame in before.items():
         assert after[name].sort(after[name].columns).equals(frame.sort(frame.columns)), name
-    assert (curated / "data_docs" / "2023" / "index.html").is_file()
+    # The current release keeps its Data Docs; the refused run's are kept aside, named.
+    assert (curated / "data_docs" / "2023" / "index.html").read_bytes() == docs
+    rejected = curated / "data_docs" / "2023-ditolak" / "index.html"
+    assert rejected.is_file() and str(rejected) in str(raised.value)
+    assert not list((curated / ".rilis" / "2023").glob("*.tmp"))

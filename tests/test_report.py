@@ -21,6 +21,7 @@ import pytest
 
 from flows import report, report_html, report_tables, report_xlsx
 from flows.pipeline import LkjipError
+from flows.report_pdf import BROWSER_FLAGS
 from transforms import laporan
 from transforms.capaian import capaian, predikat
 from transforms.numbers import MEASURE, MONEY
@@ -32,15 +33,7 @@ TAHUN = 2023
 TOTAL_REALISASI = 25_035_654_473
 KEGIATAN_DUA_BLOK = "2.17.01.1.07"  # the demo put part of it on an operasi line
 SHEETS = ["Tabel 2.3", "Tabel 3.1", "Tabel 3.2", "Tabel 3.3", "Tabel 3.4", "Tabel 3.6", "Efisiensi"]
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM_ARGS = list(BROWSER_FLAGS)
 
 
 # --- fixtures ----------------------------------------------------------------------------------

@@ -11,15 +11,18 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from schemas.curated import Karantina, polars_schema
+from schemas.curated import Karantina, Opd, polars_schema
 from transforms import dpa as dpa_stage
+from transforms.aggregates import absorption
 from transforms.capaian import capaian_table
 from transforms.findings import draft, empty_draft, finalize, finding_ref, place_columns
 from transforms.ingest import Kiriman, empty_kiriman
+from transforms.lineage import figure_sources
 from transforms.reconcile import ROW, check_rows, reconcile
 from transforms.referensi import Referensi
 
 KARANTINA = polars_schema(Karantina)
+OPD = polars_schema(Opd)
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,9 @@ class Konsolidasi:
     kode: pl.DataFrame
     target_kinerja: pl.DataFrame
     hitungan: pl.DataFrame
+    serapan_anggaran: pl.DataFrame
+    asal_angka: pl.DataFrame
+    opd: pl.DataFrame
 
     def tables(self) -> dict[str, pl.DataFrame]:
         """-> the curated tables by name."""
@@ -45,6 +51,9 @@ class Konsolidasi:
             "karantina": self.karantina,
             "kode": self.kode,
             "target_kinerja": self.target_kinerja,
+            "serapan_anggaran": self.serapan_anggaran,
+            "asal_angka": self.asal_angka,
+            "opd": self.opd,
         }
 
 
@@ -233,6 +242,47 @@ def counts(rows: pl.DataFrame) -> pl.DataFrame:
     return rows.group_by("berkas", "status").agg(baris=pl.len()).sort("berkas", "status")
 
 
+def opd_table(opd: Referensi | None, tahun: int) -> pl.DataFrame:
+    """opd.csv rows, when the run has them -> the curated `opd` table (else empty)."""
+    if opd is None or opd.baris.height == 0:
+        return pl.DataFrame(schema=OPD)
+    rows = opd.baris
+    return (
+        rows.select(
+            [
+                (pl.col(c) if c in rows.columns else pl.lit(None)).cast(t).alias(c)
+                for c, t in OPD.items()
+                if c != "tahun"
+            ]
+        )
+        .select(pl.lit(tahun, pl.Int32).alias("tahun"), pl.all().exclude("tahun"))
+        .sort("kode_opd")
+    )
+
+
+def spending_names(kode: pl.DataFrame, bidang: pl.DataFrame) -> pl.DataFrame:
+    """Curated kode + bidang.csv -> (kode, uraian) of every program, kegiatan and bidang."""
+    bidang_names = bidang.select(pl.col("kode_bidang").alias("kode"), pl.col("nama_bidang"))
+    return pl.concat(
+        [
+            kode.select("kode", "uraian"),
+            bidang_names.unique("kode", keep="first").rename({"nama_bidang": "uraian"}),
+        ]
+    )
+
+
+def _dpa_with_status(dpa_rows: pl.DataFrame, dpa_held: pl.DataFrame) -> pl.DataFrame:
+    """The year's dpa.csv rows + rows held back (a line listed twice) -> with their status."""
+    held = dpa_held.select("berkas", "baris").unique().with_columns(_tahan=pl.lit(True))
+    return (
+        dpa_rows.join(held, on=["berkas", "baris"], how="left")
+        .with_columns(
+            status=pl.when(pl.col("_tahan")).then(pl.lit("karantina")).otherwise(pl.lit("diterima"))
+        )
+        .drop("_tahan")
+    )
+
+
 def consolidate(
     referensi: dict[str, Referensi],
     kiriman: list[Kiriman],
@@ -242,10 +292,12 @@ def consolidate(
     run_id: str,
     sent: set[tuple[int, str]],
     other_drafts: pl.DataFrame | None = None,
+    sha256: dict[str, str] | None = None,
 ) -> Konsolidasi:
     """Validated references + ingested submissions -> every curated table of the year.
 
-    `sent` names the (triwulan, kode_bidang) that sent at least one file (R006).
+    `sent` names the (triwulan, kode_bidang) that sent at least one file (R006); `sha256`
+    maps each input file (berkas, relative to raw) to its digest, for `asal_angka`.
     """
     bidang = referensi["bidang"].baris
     dpa_rows = referensi["dpa"].baris.filter(pl.col("tahun") == tahun)
@@ -314,13 +366,28 @@ def consolidate(
         how="diagonal_relaxed",
     ).with_columns(pl.col("tahun").fill_null(tahun))
     renstra = referensi["renstra_target"].baris if "renstra_target" in referensi else None
+    kode = kode_table(referensi["hierarki"].baris, tahun)
     return Konsolidasi(
         dpa=dpa,
         realisasi_anggaran=realisasi,
         capaian_kinerja=capaian,
         temuan=temuan,
         karantina=_karantina(rows, temuan, run_id),
-        kode=kode_table(referensi["hierarki"].baris, tahun),
+        kode=kode,
         target_kinerja=target_table(referensi["indikator"].baris, renstra, tahun),
         hitungan=counts(rows),
+        serapan_anggaran=absorption(realisasi, spending_names(kode, bidang)),
+        asal_angka=figure_sources(
+            rows.filter(pl.col("tabel").is_in(["keuangan", "kinerja"])),
+            realisasi,
+            capaian,
+            _dpa_with_status(dpa_rows, dpa_held),
+            referensi["indikator"].baris,
+            temuan,
+            tahun=tahun,
+            triwulan=triwulan,
+            run_id=run_id,
+            sha256=sha256,
+        ),
+        opd=opd_table(referensi.get("opd"), tahun),
     )

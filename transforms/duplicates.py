@@ -19,6 +19,8 @@ KEUANGAN_VALUES = ("anggaran", "realisasi_triwulan", "realisasi_kumulatif", "rea
 KINERJA_VALUES = ("satuan", "target_min", "target_max", "realisasi")
 
 _ROW = ["berkas", "lembar", "baris"]
+# A repeated row's finding names this many of the other copies, then how many more.
+SHOWN_OTHERS = 3
 # A file named like a copy ("X (1).xlsx", "X - Copy.xlsx", "Salinan X.xlsx") loses to
 # the original: its rows are the ones marked as copies.
 _COPY_NAME = r"(?i)(\(\d+\)\.[a-z]+$|[ _-]copy\b|\bcopy of\b|\bsalinan\b|\bkopi\b)"
@@ -33,19 +35,39 @@ def _location() -> pl.Expr:
 
 
 def _with_others(rows: pl.DataFrame, key: list[str]) -> pl.DataFrame:
-    """Rows -> the same with `lokasi_lain`: where the other rows of the same key are."""
-    located = rows.with_columns(_lokasi=_location())
-    everywhere = located.group_by(key).agg(pl.col("_lokasi").alias("_semua"))
-    return (
-        located.join(everywhere, on=key, how="left", nulls_equal=True)
-        .with_columns(
-            lokasi_lain=pl.col("_semua")
-            .list.set_difference(pl.concat_list("_lokasi"))
-            .list.sort()
-            .list.join("; ")
-        )
-        .drop("_lokasi", "_semua")
+    """Rows -> the same with `lokasi_lain`: where the other rows of the same key are.
+
+    Linear in rows: each key keeps its first SHOWN_OTHERS + 1 places (file, sheet, row
+    order), and each row names up to SHOWN_OTHERS of them that are not itself, then how
+    many more there are ("dan 4.996 lainnya"). Pairing every copy with every other one
+    took gigabytes for a few thousand copies of one key.
+    """
+    located = rows.sort(_ROW, nulls_last=False).with_columns(
+        _lokasi=_location(), _urutan=pl.int_range(pl.len()).over(key)
     )
+    first = located.group_by(key).agg(
+        _awal=pl.col("_lokasi").head(SHOWN_OTHERS + 1), _jumlah=pl.len()
+    )
+    awal, own = pl.col("_awal"), pl.col("_urutan")
+    shown = pl.concat_list(awal.list.head(own), awal.list.slice(own + 1)).list.head(SHOWN_OTHERS)
+    more = pl.col("_jumlah") - 1 - pl.col("_tampil").list.len()
+    return (
+        located.join(first, on=key, how="left", nulls_equal=True)
+        .with_columns(_tampil=shown)
+        .with_columns(
+            lokasi_lain=pl.col("_tampil").list.join("; ")
+            + pl.when(more > 0)
+            .then(pl.lit(" dan ") + _grouped(more) + pl.lit(" lainnya"))
+            .otherwise(pl.lit(""))
+        )
+        .drop("_lokasi", "_urutan", "_awal", "_jumlah", "_tampil")
+    )
+
+
+def _grouped(count: pl.Expr) -> pl.Expr:
+    """Integer expression -> its text with Indonesian thousands dots (4996 -> "4.996")."""
+    text = count.cast(pl.String)
+    return text.str.reverse().str.replace_all(r"(\d{3})", "$1.").str.reverse().str.strip_prefix(".")
 
 
 def _classify(rows: pl.DataFrame, key: list[str], values: tuple[str, ...]) -> pl.DataFrame:

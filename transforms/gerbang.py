@@ -3,7 +3,8 @@
 Each derived column turns a rule between rows or tables into a per-row comparison a
 Great Expectations expectation can state: the quarter-on-quarter rise of a line's
 cumulative realisation, sisa recomputed, and one row per quarter of totals that must
-agree across realisasi_anggaran, dpa, temuan and karantina.
+agree across realisasi_anggaran, dpa, temuan, karantina, serapan_anggaran (the report's
+totals) and asal_angka (every fact with spending names its source rows).
 """
 
 from __future__ import annotations
@@ -59,8 +60,38 @@ def _rows_named(temuan: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _report_totals(serapan: pl.DataFrame) -> pl.DataFrame:
+    """serapan_anggaran -> per quarter the grand total the report prints (pagu, realisasi)."""
+    total = (pl.col("tingkat") == "jumlah") & (pl.col("jenis_belanja") == "semua")
+    return serapan.filter(total).select(
+        "triwulan", pagu_serapan="pagu", realisasi_serapan="realisasi_kumulatif"
+    )
+
+
+def _facts_without_source(realisasi: pl.DataFrame, asal: pl.DataFrame) -> pl.DataFrame:
+    """realisasi_anggaran + asal_angka -> per quarter the facts with spending that name no
+    source row: none of that quarter's rows, nor the next quarter's stated cumulative.
+    """
+    peran, sumber = pl.col("peran"), pl.col("triwulan_sumber")
+    own = (peran == "realisasi") & (sumber == pl.col("triwulan"))
+    stated = (peran == "kumulatif") & (sumber == pl.col("triwulan") + 1)
+    traced = (
+        asal.filter((pl.col("tabel") == "realisasi_anggaran") & (own | stated))
+        .select("triwulan", pl.col("kode").alias("kode_sub_kegiatan"), "jenis_belanja")
+        .unique()
+    )
+    spent = realisasi.filter(pl.col("realisasi_triwulan") != 0)
+    orphans = spent.join(traced, on=["triwulan", *LINE], how="anti")
+    return orphans.group_by("triwulan").agg(fakta_tanpa_asal=pl.len())
+
+
 def agreement_frame(
-    realisasi: pl.DataFrame, dpa: pl.DataFrame, temuan: pl.DataFrame, karantina: pl.DataFrame
+    realisasi: pl.DataFrame,
+    dpa: pl.DataFrame,
+    temuan: pl.DataFrame,
+    karantina: pl.DataFrame,
+    serapan: pl.DataFrame,
+    asal: pl.DataFrame,
 ) -> pl.DataFrame:
     """Curated tables -> one row per quarter of totals that must agree between tables."""
     per_quarter = realisasi.group_by("triwulan", "versi_dpa").agg(
@@ -84,10 +115,13 @@ def agreement_frame(
     return (
         per_quarter.join(dpa_totals, left_on="versi_dpa", right_on="versi", how="left")
         .join(quarters, on="triwulan", how="left")
+        .join(_report_totals(serapan), on="triwulan", how="left")
+        .join(_facts_without_source(realisasi, asal), on="triwulan", how="left")
         .with_columns(
             pagu_dpa=pl.col("pagu_dpa").fill_null(0).cast(MONEY),
             baris_dpa=pl.lit(lines, pl.UInt32),
             karantina_tanpa_temuan=pl.lit(orphans.height, pl.UInt32),
+            fakta_tanpa_asal=pl.col("fakta_tanpa_asal").fill_null(0).cast(pl.UInt32),
         )
         .sort("triwulan")
     )
@@ -104,6 +138,11 @@ def gate_frames(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
         "kode": tables["kode"],
         "target_kinerja": tables["target_kinerja"],
         "keselarasan": agreement_frame(
-            tables["realisasi_anggaran"], tables["dpa"], tables["temuan"], tables["karantina"]
+            tables["realisasi_anggaran"],
+            tables["dpa"],
+            tables["temuan"],
+            tables["karantina"],
+            tables["serapan_anggaran"],
+            tables["asal_angka"],
         ),
     }

@@ -30,6 +30,7 @@ from transforms.sheets import (
     Header,
     Lembar,
     column_letter,
+    faithful,
     grid_columns,
     locate_header,
 )
@@ -41,6 +42,7 @@ _ROW_ERRORS = [
     k for k, r in RULES.items() if r.tingkat == ERROR and k.startswith("V") and k != "V006"
 ]
 _ROW = ["berkas", "lembar", "baris"]
+BATAS_LEMBAR = "V001:batas"  # a file or sheet over a reader limit (schemas/limits.py)
 
 
 @dataclass(frozen=True)
@@ -131,13 +133,12 @@ def _rollup_findings(
     Checked once every row's status is known, so a roll-up over a row held back by an
     error (in this sheet or by V006 across the submission) stands down.
     """
+    # One pass splits the rows by sheet: filtering once per sheet was sheets x rows.
+    parts = rows.partition_by("berkas", "lembar", as_dict=True) if rows.height else {}
     found = [
-        check_rollups(
-            rows.filter((pl.col("berkas") == berkas) & pl.col("lembar").eq_missing(lembar)),
-            grid_kolom=header.kolom,
-            judul=header.judul,
-        )
-        for (berkas, lembar), header in headers.items()
+        check_rollups(parts[place], grid_kolom=header.kolom, judul=header.judul)
+        for place, header in headers.items()
+        if place in parts
     ]
     if not found:
         return empty_draft()
@@ -232,7 +233,8 @@ def ingest(
     files: Iterable[HasilBaca], *, tahun: int, triwulan: int | None, kode_bidang: str | None
 ) -> Kiriman:
     """Read results of one submission's files -> the ingested submission."""
-    context = {"tahun": tahun, "triwulan": triwulan, "kode_bidang": kode_bidang}
+    bidang = None if kode_bidang is None else faithful(kode_bidang)
+    context = {"tahun": tahun, "triwulan": triwulan, "kode_bidang": bidang}
     staged: dict[str, list[pl.DataFrame]] = {"keuangan": [], "kinerja": []}
     unknown: list[pl.DataFrame] = []
     drafts: list[pl.DataFrame] = []
@@ -240,11 +242,17 @@ def ingest(
     headers: dict[tuple[str, str | None], Header] = {}
     for hasil in files:
         if hasil.masalah is not None:
-            drafts.append(note("V001:rusak", berkas=hasil.berkas, sebab=hasil.masalah, **context))
+            drafts.append(note(hasil.cek, berkas=hasil.berkas, sebab=hasil.masalah, **context))
             continue
-        sheets = [s for s in hasil.lembar if s.grid.height > 0]
+        refused = [s for s in hasil.lembar if s.masalah is not None]
+        drafts.extend(
+            note(BATAS_LEMBAR, berkas=s.berkas, lembar=s.lembar, sebab=s.masalah, **context)
+            for s in refused
+        )
+        sheets = [s for s in hasil.lembar if s.masalah is None and s.grid.height > 0]
         if not sheets:
-            drafts.append(note("V001:kosong", berkas=hasil.berkas, **context))
+            if not refused:
+                drafts.append(note("V001:kosong", berkas=hasil.berkas, **context))
             continue
         for lembar in sheets:
             header = locate_header(lembar.grid)

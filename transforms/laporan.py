@@ -4,7 +4,9 @@ Pure polars: curated frames in, report tables out, no I/O. Every table carries a
 `jenis_baris` column that the writers format by: program, kegiatan, sub_kegiatan,
 jenis_belanja (a block of Tabel 3.6) and total for the budget tables; sasaran, iku,
 program, kegiatan and sub_kegiatan for the kinerja tables. Money stays Decimal to the
-last cell; percentages are rounded half away from zero to two decimals, as printed.
+last cell; percentages are rounded half away from zero to two decimals, as printed. The
+budget figures of Tabel 3.6, the efficiency analysis and the S-curves are the published
+`serapan_anggaran` rows (one computation for the report and the analysts).
 """
 
 from __future__ import annotations
@@ -15,9 +17,12 @@ from dataclasses import dataclass
 import polars as pl
 
 from schemas.kode import normalized_words
+from transforms.aggregates import JUMLAH as TOTAL
+from transforms.aggregates import SEMUA, absorption, level_rows
 from transforms.capaian import capaian
+from transforms.lineage import AsalLaporan, report_sources
 from transforms.numbers import MONEY
-from transforms.reconcile import PERCENT, percent
+from transforms.reconcile import PERCENT
 
 TRIWULAN_AKHIR = 4
 JENIS_BELANJA = ("operasi", "modal")
@@ -45,6 +50,17 @@ BACAAN = {
 
 
 @dataclass(frozen=True)
+class Pengesahan:
+    """Who signs the report and where (curated `opd`); None where the data do not say."""
+
+    nama_opd: str | None = None
+    pemerintah_daerah: str | None = None
+    kota: str | None = None
+    kepala: str | None = None
+    nip_kepala: str | None = None
+
+
+@dataclass(frozen=True)
 class Laporan:
     """Every table of the annual report of one year, and what the data warn about."""
 
@@ -63,6 +79,8 @@ class Laporan:
     peringatan: int
     karantina: int
     tidak_lengkap: pl.DataFrame = None  # (triwulan, kode_bidang, kelengkapan, baris)
+    asal: AsalLaporan | None = None  # the sources of Tabel 3.6 and 3.1 figures
+    pengesahan: Pengesahan = Pengesahan()
 
     @property
     def jumlah_error(self) -> int:
@@ -152,62 +170,45 @@ def tabel_2_3(dpa: pl.DataFrame, kode: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-# --- Tabel 3.6 and the efficiency analysis ------------------------------------------------------
-def _budget_figures(rows: pl.DataFrame) -> pl.DataFrame:
-    """Rows with pagu and realisasi -> + rencana fisik, % realisasi, sisa and % sisa."""
-    return (
-        rows.with_columns(*_money(["pagu", "realisasi"]))
-        .with_columns(
-            rencana_fisik=pl.lit(RENCANA_FISIK).cast(PERCENT),
-            persen_realisasi=percent(pl.col("realisasi"), pl.col("pagu")),
-            sisa=(pl.col("pagu") - pl.col("realisasi")).cast(MONEY),
-        )
-        .with_columns(persen_sisa=percent(pl.col("sisa"), pl.col("pagu")))
-    )
-
-
-def year_lines(realisasi_anggaran: pl.DataFrame, triwulan: int = TRIWULAN_AKHIR) -> pl.DataFrame:
-    """Curated realisasi_anggaran -> its lines at the quarter: codes, jenis, pagu, realisasi."""
-    return at_quarter(realisasi_anggaran, triwulan).select(
-        *CODES, "jenis_belanja", "pagu", pl.col("realisasi_kumulatif").alias("realisasi")
-    )
-
-
-def tabel_3_6(
-    realisasi_anggaran: pl.DataFrame, kode: pl.DataFrame, triwulan: int = TRIWULAN_AKHIR
-) -> pl.DataFrame:
-    """Curated realisasi_anggaran + kode -> Tabel 3.6: a block per jenis belanja, a JUMLAH."""
-    lines = year_lines(realisasi_anggaran, triwulan)
-    names = code_names(kode)
-    values = ["pagu", "realisasi"]
-    blocks = []
-    for jenis in JENIS_BELANJA:
-        part = lines.filter(pl.col("jenis_belanja") == jenis)
-        if part.height == 0:
-            continue
-        header = _sum_row(part, values, "jenis_belanja", f"BELANJA {jenis.upper()}")
-        body = _named(_rollup(part, values, ("program", "kegiatan")), names)
-        blocks.append(
-            pl.concat([header, body], how="diagonal").with_columns(jenis_belanja=pl.lit(jenis))
-        )
-    total = _sum_row(lines, values, "total", JUMLAH).with_columns(
-        jenis_belanja=pl.lit(None, pl.String)
-    )
-    rows = _budget_figures(pl.concat([*blocks, total], how="diagonal"))
-    is_program = pl.col("jenis_baris") == "program"
+# --- Tabel 3.6 and the efficiency analysis: rendered from serapan_anggaran ---------------------
+def _budget_row(rows: pl.DataFrame, jenis_baris: str | pl.Expr, uraian: pl.Expr) -> pl.DataFrame:
+    """serapan_anggaran rows -> rows of a budget table (pagu, realisasi, sisa and their %)."""
+    kind = pl.lit(jenis_baris) if isinstance(jenis_baris, str) else jenis_baris
     return rows.select(
-        no=pl.when(is_program).then(is_program.cum_sum().over("jenis_belanja")).cast(pl.Int32),
-        kode="kode",
-        uraian="uraian",
+        "kode",
+        uraian=uraian,
         pagu="pagu",
-        rencana_fisik="rencana_fisik",
-        realisasi="realisasi",
+        rencana_fisik=pl.lit(RENCANA_FISIK).cast(PERCENT),
+        realisasi="realisasi_kumulatif",
         persen_realisasi="persen_realisasi",
-        sisa="sisa",
+        sisa="sisa_anggaran",
         persen_sisa="persen_sisa",
         jenis_belanja="jenis_belanja",
-        jenis_baris="jenis_baris",
+        jenis_baris=kind,
     )
+
+
+def tabel_3_6(serapan: pl.DataFrame, triwulan: int = TRIWULAN_AKHIR) -> pl.DataFrame:
+    """serapan_anggaran -> Tabel 3.6: a block per jenis belanja (its total, then each program
+    and its kegiatan), and the JUMLAH of both.
+    """
+    blocks = []
+    for jenis in JENIS_BELANJA:
+        body = pl.concat(
+            [level_rows(serapan, t, jenis, triwulan) for t in ("program", "kegiatan")]
+        ).sort("kode")
+        if body.height == 0:
+            continue
+        header = level_rows(serapan, TOTAL, jenis, triwulan)
+        blocks += [
+            _budget_row(header, "jenis_belanja", pl.lit(f"BELANJA {jenis.upper()}")),
+            _budget_row(body, pl.col("tingkat"), pl.col("uraian")),
+        ]
+    total = _budget_row(level_rows(serapan, TOTAL, SEMUA, triwulan), "total", pl.lit(JUMLAH))
+    rows = pl.concat([*blocks, total.with_columns(jenis_belanja=pl.lit(None, pl.String))])
+    is_program = pl.col("jenis_baris") == "program"
+    number = pl.when(is_program).then(is_program.cum_sum().over("jenis_belanja"))
+    return rows.select(number.cast(pl.Int32).alias("no"), *rows.columns)
 
 
 def bacaan(capaian_persen: pl.Expr, serapan: pl.Expr) -> pl.Expr:
@@ -228,20 +229,15 @@ def bacaan(capaian_persen: pl.Expr, serapan: pl.Expr) -> pl.Expr:
 
 
 def efisiensi(
-    realisasi_anggaran: pl.DataFrame,
-    capaian_kinerja: pl.DataFrame,
-    kode: pl.DataFrame,
-    triwulan: int = TRIWULAN_AKHIR,
+    serapan: pl.DataFrame, capaian_kinerja: pl.DataFrame, triwulan: int = TRIWULAN_AKHIR
 ) -> pl.DataFrame:
-    """Realisation + capaian at the quarter + kode -> per program absorption beside capaian."""
-    lines = year_lines(realisasi_anggaran, triwulan)
-    money = _rollup(lines, ["pagu", "realisasi"], ("program",))
+    """serapan_anggaran + capaian at the quarter -> per program absorption beside capaian."""
     kinerja = kinerja_at(capaian_kinerja, triwulan).filter(pl.col("level") == "program")
-    rows = _named(money, code_names(kode)).join(
-        kinerja.select("kode", "indikator", "capaian_persen", "predikat"), on="kode", how="left"
-    )
-    total = _sum_row(lines, ["pagu", "realisasi"], "total", JUMLAH)
-    rows = _budget_figures(pl.concat([rows, total], how="diagonal"))
+    programs = _budget_row(
+        level_rows(serapan, "program", SEMUA, triwulan), "program", pl.col("uraian")
+    ).join(kinerja.select("kode", "indikator", "capaian_persen", "predikat"), on="kode", how="left")
+    total = _budget_row(level_rows(serapan, TOTAL, SEMUA, triwulan), "total", pl.lit(JUMLAH))
+    rows = pl.concat([programs, total], how="diagonal")
     is_program = pl.col("jenis_baris") == "program"
     return rows.select(
         no=pl.when(is_program).then(is_program.cum_sum()).cast(pl.Int32),
@@ -260,19 +256,10 @@ def efisiensi(
     )
 
 
-def kurva_s(realisasi_anggaran: pl.DataFrame, kode: pl.DataFrame) -> pl.DataFrame:
-    """Curated realisasi_anggaran + kode -> per program and quarter: pagu in force, cumulative."""
-    per_quarter = (
-        realisasi_anggaran.group_by("kode_program", "triwulan")
-        .agg(pl.col("pagu").sum(), pl.col("realisasi_kumulatif").sum())
-        .rename({"kode_program": "kode"})
-    )
-    return (
-        _named(per_quarter, code_names(kode))
-        .with_columns(*_money(["pagu", "realisasi_kumulatif"]), pl.col("triwulan").cast(pl.Int8))
-        .with_columns(persen_realisasi=percent(pl.col("realisasi_kumulatif"), pl.col("pagu")))
-        .select("kode", "uraian", "triwulan", "pagu", "realisasi_kumulatif", "persen_realisasi")
-        .sort("kode", "triwulan")
+def kurva_s(serapan: pl.DataFrame) -> pl.DataFrame:
+    """serapan_anggaran -> per program and quarter: pagu in force, cumulative realisation, %."""
+    return level_rows(serapan, "program", SEMUA).select(
+        "kode", "uraian", "triwulan", "pagu", "realisasi_kumulatif", "persen_realisasi"
     )
 
 
@@ -557,12 +544,29 @@ def incomplete_note(lap: Laporan) -> str | None:
     return "Angka yang tidak lengkap (kolom kelengkapan): " + "; ".join(parts) + "."
 
 
+def signatory(opd: pl.DataFrame | None) -> Pengesahan:
+    """Curated opd (or nothing) -> who signs the report; the first office when there are several."""
+    if opd is None or opd.height == 0:
+        return Pengesahan()
+    row = opd.sort("kode_opd").row(0, named=True)
+    return Pengesahan(**{k: row.get(k) for k in Pengesahan.__dataclass_fields__})
+
+
+def spending_summary(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """Curated frames -> serapan_anggaran as published (the same computation when absent)."""
+    if "serapan_anggaran" in tables:
+        return tables["serapan_anggaran"]
+    return absorption(tables["realisasi_anggaran"], code_names(tables["kode"]))
+
+
 def build(tables: dict[str, pl.DataFrame], tahun: int) -> Laporan:
     """Curated frames of a year (dpa, realisasi_anggaran, ...) -> every table of the report."""
     dpa, kode = tables["dpa"], tables["kode"]
     ra, ck, tk = tables["realisasi_anggaran"], tables["capaian_kinerja"], tables["target_kinerja"]
     temuan, karantina = tables["temuan"], tables["karantina"]
     triwulan = int(ra.get_column("triwulan").max())
+    serapan = spending_summary(tables)
+    asal = tables.get("asal_angka")
     return Laporan(
         tahun=tahun,
         triwulan=triwulan,
@@ -574,11 +578,13 @@ def build(tables: dict[str, pl.DataFrame], tahun: int) -> Laporan:
         tabel_3_2=tabel_3_2(ck, dpa, kode, triwulan),
         tabel_3_3=tabel_3_3(ck, tk, tahun, triwulan),
         tabel_3_4=tabel_3_4(ck, tk, tahun, triwulan),
-        tabel_3_6=tabel_3_6(ra, kode, triwulan),
-        efisiensi=efisiensi(ra, ck, kode, triwulan),
-        kurva_s=kurva_s(ra, kode),
+        tabel_3_6=tabel_3_6(serapan, triwulan),
+        efisiensi=efisiensi(serapan, ck, triwulan),
+        kurva_s=kurva_s(serapan),
         temuan_error=temuan_error(temuan),
         peringatan=temuan.filter(pl.col("tingkat") != "error").height,
         karantina=karantina.filter(pl.col("status") != "ganda").height,
         tidak_lengkap=incomplete(ra),
+        asal=None if asal is None else report_sources(asal, ra, temuan, triwulan),
+        pengesahan=signatory(tables.get("opd")),
     )

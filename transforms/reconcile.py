@@ -16,7 +16,6 @@ from transforms.numbers import MONEY
 
 LINE = ["kode_sub_kegiatan", "jenis_belanja"]
 ROW = ["berkas", "lembar", "baris"]
-_WIDE = pl.Decimal(38, 12)
 PERCENT = pl.Decimal(9, 2)
 CUT_ADVICE = (
     "Realisasi ini dibelanjakan sebelum pagu diturunkan oleh DPA perubahan. Periksa pagu "
@@ -25,11 +24,30 @@ CUT_ADVICE = (
 )
 
 
+LIMIT = 10 ** (PERCENT.precision - PERCENT.scale)
+"""Percentages from this size up do not fit DECIMAL(9,2): they are left empty."""
+
+
+def _cents(amount: pl.Expr) -> pl.Expr:
+    """Decimal Rupiah with at most two decimals -> whole cents as a 128-bit integer."""
+    return (amount * 100).cast(pl.Int128)
+
+
 def percent(part: pl.Expr, whole: pl.Expr) -> pl.Expr:
-    """Two Decimal amounts -> part / whole × 100 as DECIMAL(9,2) (null where whole is 0)."""
-    ratio = part.cast(_WIDE) * 100 / whole
-    rounded = ratio.round(2, mode="half_away_from_zero")
-    return pl.when(whole != 0).then(rounded).cast(PERCENT)
+    """Two Decimal amounts -> part / whole × 100 as DECIMAL(9,2), null where whole is 0 (or
+    where it is too large to store, 10.000.000 % and up).
+
+    Exact: a Decimal quotient in polars is rounded at the operands' scale (scale 2 gives
+    19,00 for 18,54), and even at scale 12 x,xx4999999999996 rounds up; so the ratio is
+    taken in whole cents as 128-bit integers and rounded half away from zero once, as the
+    office prints it.
+    """
+    numerator = _cents(part) * 10_000  # hundredths of a percent, times the whole
+    denominator = pl.when(whole != 0).then(_cents(whole))
+    magnitude = (2 * numerator.abs() + denominator.abs()) // (2 * denominator.abs())
+    hundredths = magnitude * numerator.sign() * denominator.sign()
+    fits = pl.when(magnitude < LIMIT * 100).then(hundredths)
+    return (fits.cast(pl.Decimal(38, 2)) / 100).cast(PERCENT)
 
 
 def lines_in_force(dpa: pl.DataFrame, in_force: pl.DataFrame) -> pl.DataFrame:

@@ -38,6 +38,10 @@ def ancestor_sums(data: pl.DataFrame) -> pl.DataFrame:
     `ditahan` tells whether a row an error held back is among the lines of that key.
     """
     kode = pl.col("kode_sub_kegiatan")
+    # Only what the sums need is exploded: each line stands for all its ancestors.
+    data = data.select(
+        "kode_sub_kegiatan", "kode_rekening", "jenis_belanja", "_tahan", *MONEY_FIELDS
+    )
     keyed = pl.concat(
         [
             f.select("key", "jenis_belanja", "_tahan", *MONEY_FIELDS)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from schemas.cells import column_letter  # noqa: F401 (re-exported for transforms)
 from schemas.headers import KOLOM, PENGENAL, SALAH_SATU, aliases, normalize_header
 
 HEADER_SCAN_ROWS = 30
@@ -19,21 +20,40 @@ HEADER_SCAN_ROWS = 30
 
 @dataclass(frozen=True)
 class Lembar:
-    """One CSV file or one worksheet: where it came from and its cells."""
+    """One CSV file or one worksheet: where it came from and its cells.
+
+    `masalah` says why a sheet over a reader limit was not read (its grid is then empty).
+    """
 
     berkas: str
     lembar: str | None
     grid: pl.DataFrame
     tersembunyi: bool = False
+    masalah: str | None = None
 
 
 @dataclass(frozen=True)
 class HasilBaca:
-    """What reading one file gave: its sheets, or why it could not be read."""
+    """What reading one file gave: its sheets, or why it could not be read.
+
+    `cek` names the check (schemas.rules.CEK) a file that could not be read reports.
+    """
 
     berkas: str
     lembar: tuple[Lembar, ...] = ()
     masalah: str | None = None
+    cek: str = "V001:rusak"
+
+
+def faithful(text: str) -> str:
+    """A name that may hold bytes that are not UTF-8 (surrogate escapes, as Python decodes
+    such file names) -> printable text with those bytes as \\xNN: b"R \\xe9.csv" -> "R \\xe9.csv".
+    """
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate that is no escaped byte
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return raw.decode("utf-8", "backslashreplace")
 
 
 @dataclass(frozen=True)
@@ -49,15 +69,6 @@ class Header:
     ganda: tuple[str, ...] = ()
     semua_judul: dict[str, str] = field(default_factory=dict)
     lebar: int = 0
-
-
-def column_letter(index: int) -> str:
-    """1-based column number -> spreadsheet letters (1 -> A, 27 -> AA)."""
-    letters = ""
-    while index > 0:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def grid_columns(grid: pl.DataFrame) -> list[str]:
@@ -182,12 +193,21 @@ def joined_cells(lembar: Lembar) -> pl.Expr:
 def layout_rows(lembar: Lembar, header: Header, joined: pl.Expr) -> pl.Expr:
     """Rows' `joined_cells` -> "nomor_kolom" for the column numbers printed under a header
     (1, 2, 3 ... or (1), (2), (3) ...), "judul_ulang" for the header printed again after a
-    page break, else null."""
+    page break, else null.
+
+    A numbering row is a prefix "1|2|3..." of one string of all the sheet's column numbers,
+    ending at a "|": one comparison per row, whatever the sheet's width.
+    """
     width = len(grid_columns(lembar.grid))
-    numbering = ["|".join(str(i) for i in range(1, n + 1)) for n in range(3, width + 1)]
+    numbers = "|".join(str(i) for i in range(1, width + 1)) + "|"
+    numbering = (
+        joined.str.starts_with("1|2|3")
+        & pl.lit(numbers).str.starts_with(joined + "|")
+        & (width >= 3)
+    )
     header_row = lembar.grid.slice(header.posisi, 1).select(joined_cells(lembar)).item()
     return (
-        pl.when(joined.is_in(numbering))
+        pl.when(numbering)
         .then(pl.lit("nomor_kolom"))
         .when((joined == header_row) & (joined != ""))
         .then(pl.lit("judul_ulang"))
