@@ -77,11 +77,19 @@ REFERENSI: dict[str, tuple[KolomReferensi, ...]] = {
         _k("target", "target"),
         _k("polaritas", "kategori", pilihan=POLARITAS),
     ),
+    "opd": (
+        _k("kode_opd"),
+        _k("nama_opd"),
+        _k("pemerintah_daerah"),
+        _k("kepala", wajib=False),
+        _k("nip_kepala", wajib=False),
+        _k("kota", wajib=False),
+    ),
 }
 """Reference file name (without extension) -> its columns, in order."""
 
 WAJIB_ADA = ("dpa", "hierarki", "bidang", "indikator")
-"""Reference files a run cannot do without (renstra_target is optional)."""
+"""Reference files a run cannot do without (renstra_target and opd are optional)."""
 
 
 def _readable(data: pa.PolarsData) -> pl.LazyFrame:
@@ -255,10 +263,19 @@ class RenstraTargetBaris(_Baris):
         return _one_of(data, POLARITAS, wajib=True)
 
 
+class OpdBaris(_Baris):
+    """The office (organisasi perangkat daerah) and who signs its report (optional file)."""
+
+    kode_opd: str = pa.Field(nullable=False)
+    nama_opd: str = pa.Field(nullable=False)
+    pemerintah_daerah: str = pa.Field(nullable=False)
+
+
 MODEL: dict[str, type[_Baris]] = {
     "dpa": DpaBaris,
     "hierarki": HierarkiBaris,
     "bidang": BidangBaris,
     "indikator": IndikatorBaris,
     "renstra_target": RenstraTargetBaris,
+    "opd": OpdBaris,
 }

@@ -22,6 +22,7 @@ from flows.report_pdf import BROWSER_FLAGS, write_pdf
 from flows.report_tables import INSTANSI
 
 TAHUN = 2023
+ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 MIN_PAGES, MAX_PAGES = 8, 18  # the demo prints 14 pages; before the print stylesheet, 41
 PX_PER_MM = 96 / 25.4
@@ -280,3 +281,29 @@ def test_print_stylesheet_is_in_the_page_itself() -> None:
     css = report_html.CSS
     assert "@page mendatar { size: A4 landscape" in css and "size: A4 portrait" in css
     assert "thead { display: table-header-group; }" in css
+
+
+def test_the_signature_block_comes_from_opd_csv_and_stays_empty_without_it(tmp_path):
+    import shutil
+
+    import fixtures_faults
+
+    from flows.report_html import render_html
+    from transforms.laporan import build
+
+    raw = tmp_path / "raw"
+    shutil.copytree(ROOT / "raw" / "2023", raw / "2023")
+    without = render_html(build(fixtures_faults.consolidated(raw).tables(), TAHUN), "x")
+    (raw / "2023" / "referensi" / "opd.csv").write_text(
+        "kode_opd,nama_opd,pemerintah_daerah,kepala,nip_kepala,kota\n"
+        '2.17.0.00.0.00.01.0000,"Dinas Koperasi, Usaha Kecil dan Menengah",Provinsi Banten,'
+        "Nama Kepala Dinas,196501011990031001,Serang\n",
+        encoding="utf-8",
+    )
+    result = fixtures_faults.consolidated(raw)
+    assert result.opd.select("kepala", "nip_kepala", "kota").rows() == [
+        ("Nama Kepala Dinas", "196501011990031001", "Serang")
+    ]
+    page = render_html(build(result.tables(), TAHUN), "x")
+    for text in ("Nama Kepala Dinas", "196501011990031001", "Serang, "):
+        assert text in page and text not in without, text
