@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -19,15 +21,91 @@ from rich.markup import escape
 from rich.table import Table
 
 # Typer vendors its own click; its exception classes live here (pinned in the lock file).
-from typer._click.exceptions import NoArgsIsHelpError, UsageError
+from typer._click.core import Context
+from typer._click.exceptions import (
+    BadOptionUsage,
+    BadParameter,
+    MissingParameter,
+    NoArgsIsHelpError,
+    NoSuchOption,
+    UsageError,
+)
+from typer._click.formatting import HelpFormatter
+from typer.core import TyperGroup
 
 from flows.pipeline import LkjipError
 from flows.publish import KEEP_RELEASES, PublishError, Rilis
 from transforms.findings import reading_order
 
+# The help screen's own words (click's and Typer's) in Bahasa Indonesia.
+HEADINGS = {"Options": "Pilihan", "Commands": "Perintah", "Arguments": "Argumen"}
+HELP_PHRASES = (
+    ("Show this message and exit.", "Tampilkan bantuan ini lalu keluar."),
+    ("[OPTIONS]", "[PILIHAN]"),
+    ("COMMAND [ARGS]...", "PERINTAH [ARGUMEN]..."),
+    ("<int range>", "<angka>"),
+    ("<float range>", "<angka>"),
+    ("<int>", "<angka>"),
+    ("<float>", "<angka>"),
+    ("<str>", "<teks>"),
+    ("<text>", "<teks>"),
+    ("<path>", "<lokasi>"),
+    ("<boolean>", "<ya/tidak>"),
+    ("<choice>", "<pilihan>"),
+    ("(dynamic)", "(dihitung)"),
+)
+HELP_NOTES = re.compile(r"(?<=[\[; ])(default: |env var: |required(?=[;\]]))")
+NOTE_WORDS = {"default: ": "bawaan: ", "env var: ": "variabel lingkungan: ", "required": "wajib"}
+
+
+def indonesian_help(text: str) -> str:
+    """A piece of a help screen -> the framework's English words in it in Bahasa Indonesia."""
+    for english, ours in HELP_PHRASES:
+        text = text.replace(english, ours)
+    return HELP_NOTES.sub(lambda found: NOTE_WORDS[found.group(1)], text)
+
+
+class IndonesianHelp(HelpFormatter):
+    """Click's help formatter with its headings, usage line and notes in Bahasa Indonesia."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        """Write the usage line as 'Cara pakai: lkjip run [PILIHAN]'."""
+        super().write_usage(prog, indonesian_help(args), prefix or "Cara pakai: ")
+
+    def write_heading(self, heading: str) -> None:
+        """Write a section heading (Pilihan, Perintah) in Bahasa Indonesia."""
+        super().write_heading(HEADINGS.get(heading, heading))
+
+    def write_dl(self, rows, col_max: int = 30, col_spacing: int = 2) -> None:
+        """Write option/command rows with their framework notes in Bahasa Indonesia."""
+        rows = [(indonesian_help(term), indonesian_help(text)) for term, text in rows]
+        super().write_dl(rows, col_max, col_spacing)
+
+
+class IndonesianContext(Context):
+    """A click context whose help screens are in Bahasa Indonesia."""
+
+    formatter_class = IndonesianHelp
+
+
+class LkjipGroup(TyperGroup):
+    """The `lkjip` group: it and every command in it print their help in Bahasa Indonesia."""
+
+    context_class = IndonesianContext
+
+    def get_command(self, ctx: Context, cmd_name: str):
+        """-> the command `cmd_name`, made to use the Indonesian help context."""
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            command.context_class = IndonesianContext
+        return command
+
+
 app = typer.Typer(
     name="lkjip",
-    help="Consolidate the quarterly realisation of each bidang and publish the LKjIP tables.",
+    cls=LkjipGroup,
+    help="Konsolidasi realisasi triwulanan tiap bidang dan terbitkan tabel LKjIP.",
+    context_settings={"help_option_names": ["--help", "-h"]},
     add_completion=False,
     no_args_is_help=True,
     rich_markup_mode=None,
@@ -35,17 +113,23 @@ app = typer.Typer(
 )
 console = Console()
 
-Tahun = Annotated[int, typer.Option("--tahun", help="Budget year, e.g. 2023.", min=2000, max=2100)]
-Raw = Annotated[Path, typer.Option("--raw", help="Folder of the raw inputs.")]
-Curated = Annotated[Path, typer.Option("--curated", help="Folder of the curated tables.")]
+Tahun = Annotated[
+    int, typer.Option("--tahun", help="Tahun anggaran, mis. 2023.", min=2000, max=2100)
+]
+Raw = Annotated[Path, typer.Option("--raw", help="Folder masukan mentah (raw).")]
+Curated = Annotated[Path, typer.Option("--curated", help="Folder tabel curated.")]
 MAX_TUNGGU = 24 * 3600  # --tunggu: at most a day
 
 
-@app.command()
+@app.command(
+    help="Konsolidasikan triwulan 1..TRIWULAN tahun TAHUN dari RAW dan terbitkan ke CURATED.",
+    short_help="Konsolidasikan triwulan dan terbitkan tabel curated.",
+)
 def run(
     tahun: Tahun,
     triwulan: Annotated[
-        int, typer.Option("--triwulan", help="Consolidate quarters 1..triwulan.", min=1, max=4)
+        int,
+        typer.Option("--triwulan", help="Konsolidasikan triwulan 1 sampai ini.", min=1, max=4),
     ],
     raw: Raw = Path("raw"),
     curated: Curated = Path("curated"),
@@ -54,7 +138,7 @@ def run(
         typer.Option(
             "--dask",
             envvar="LKJIP_DASK_ADDRESS",
-            help="Run tasks on Dask: a scheduler address (tcp://host:8786) or 'local'.",
+            help="Jalankan tugas di Dask: alamat scheduler (tcp://host:8786) atau 'local'.",
         ),
     ] = None,
     paksa: Annotated[
@@ -195,21 +279,36 @@ def _inert_plain(text: str) -> str:
     return "\n".join("\t".join(map(shown, line.split("\t"))) for line in text.split("\n"))
 
 
-@app.command()
+@app.command(
+    help="Layani deployment triwulanan (10 Jan/Apr/Jul/Okt, 07.00 WIB) dengan server lokal, "
+    "beserta Data Docs dan halaman temuan lewat HTTP di 127.0.0.1.",
+    short_help="Layani deployment triwulanan, Data Docs dan halaman temuan.",
+)
 def serve(
     raw: Raw = Path("raw"),
     curated: Curated = Path("curated"),
     laporan: Annotated[
-        Path, typer.Option("--out", help="Folder of the annual report built after TW4.")
+        Path, typer.Option("--out", help="Folder laporan tahunan yang dibuat sesudah TW4.")
     ] = Path("laporan"),
     port: Annotated[
-        int, typer.Option("--port", help="Port of the local Prefect server (127.0.0.1).")
+        int, typer.Option("--port", help="Port server Prefect lokal (127.0.0.1).")
     ] = 4200,
+    port_berkas: Annotated[
+        int | None,
+        typer.Option(
+            "--port-berkas",
+            help="Port HTTP Data Docs dan halaman temuan di 127.0.0.1 (bawaan: --port + 1; "
+            "0: port bebas mana saja).",
+            min=0,
+            max=65535,
+        ),
+    ] = None,
 ) -> None:
     """Serve the quarterly deployment (10 Jan/Apr/Jul/Oct, 07:00 WIB) with a local server."""
     from flows.serve import serve as serve_deployment
 
-    serve_deployment(raw, curated, laporan, port=port)
+    files_port = port + 1 if port_berkas is None else port_berkas
+    serve_deployment(raw, curated, laporan, port=port, port_berkas=files_port)
 
 
 def _print_run(result: dict, tahun: int, curated: Path) -> None:
@@ -224,13 +323,21 @@ def _print_run(result: dict, tahun: int, curated: Path) -> None:
         + ", ".join(f"{inert(s)} {n}" for s, n in per_status.iter_rows())
         + f" (jumlah {hitungan.get_column('baris').sum()})"
     )
+    accepted = temuan.filter(pl.col("diterima")) if "diterima" in temuan.columns else None
+    if accepted is not None:
+        temuan = temuan.filter(~pl.col("diterima"))
     if temuan.height == 0:
-        console.print("Tidak ada temuan.")
+        console.print("Tidak ada temuan terbuka.")
+    else:
+        per_rule = temuan.group_by("aturan", "tingkat").len().sort("aturan")
+        console.print(
+            "Temuan: "
+            + ", ".join(f"{inert(a)} ({inert(t)}) {n}" for a, t, n in per_rule.iter_rows())
+        )
+    if accepted is not None and accepted.height:
+        console.print(f"Peringatan yang sudah diterima: {accepted.height}")
+    if temuan.height == 0 and (accepted is None or accepted.height == 0):
         return
-    per_rule = temuan.group_by("aturan", "tingkat").len().sort("aturan")
-    console.print(
-        "Temuan: " + ", ".join(f"{inert(a)} ({inert(t)}) {n}" for a, t, n in per_rule.iter_rows())
-    )
     console.print(
         f"Lihat rinciannya: lkjip failures --tahun {tahun} --curated {inert(str(curated))}"
     )
@@ -264,23 +371,51 @@ def read_temuan(curated: Path, tahun: int) -> pl.DataFrame:
     return pl.read_parquet(path / "*.parquet")
 
 
-@app.command()
+@app.command(
+    help="Tampilkan temuan tahun TAHUN sebagai tabel yang mudah dibaca steward.",
+    short_help="Tampilkan temuan yang diterbitkan.",
+)
 def failures(
     tahun: Tahun,
     triwulan: Annotated[
-        int | None, typer.Option("--triwulan", help="Only this quarter.", min=1, max=4)
+        int | None, typer.Option("--triwulan", help="Hanya triwulan ini.", min=1, max=4)
     ] = None,
-    bidang: Annotated[str | None, typer.Option("--bidang", help="Only this kode_bidang.")] = None,
+    bidang: Annotated[str | None, typer.Option("--bidang", help="Hanya kode_bidang ini.")] = None,
     aturan: Annotated[
-        str | None, typer.Option("--aturan", help="Only this rule, e.g. V003.")
+        str | None, typer.Option("--aturan", help="Hanya aturan ini, mis. V003.")
+    ] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(
+            "--status",
+            help="Hanya temuan dengan status ini terhadap rilis sebelumnya: "
+            "baru, masih_ada atau selesai.",
+        ),
     ] = None,
     xlsx: Annotated[
-        Path | None, typer.Option("--xlsx", help="Also write the findings to this .xlsx file.")
+        Path | None, typer.Option("--xlsx", help="Tulis juga temuan ke berkas .xlsx ini.")
     ] = None,
+    kembalikan: Annotated[
+        Path | None,
+        typer.Option(
+            "--kembalikan",
+            help="Tulis ke folder ini, untuk tiap bidang yang mempunyai temuan pada --triwulan, "
+            "salinan .xlsx setiap berkas kirimannya dengan sel yang salah ditandai dan diberi "
+            "komentar: FOLDER/<kode_bidang>/<nama berkas>(.xlsx).",
+        ),
+    ] = None,
+    raw: Raw = Path("raw"),
     curated: Curated = Path("curated"),
 ) -> None:
     """Show the findings of TAHUN as a table a steward can read."""
-    temuan = reading_order(filter_temuan(read_temuan(curated, tahun), triwulan, bidang, aturan))
+    if kembalikan is not None and triwulan is None:
+        raise BadParameter(
+            "--kembalikan memerlukan --triwulan (berkas triwulan mana yang dikembalikan)",
+            param_hint="'--kembalikan'",
+        )
+    found = read_findings(curated, tahun, status)
+    check_choices(curated, tahun, found, bidang, aturan)
+    temuan = reading_order(filter_temuan(found, triwulan, bidang, aturan))
     if temuan.height == 0:
         console.print("Tidak ada temuan untuk pilihan ini.")
     else:
@@ -294,32 +429,72 @@ def failures(
     if xlsx is not None:
         write_findings_xlsx(temuan, xlsx)
         console.print(f"Ditulis: {inert(str(xlsx))}")
+    if kembalikan is not None:
+        _print_returns(temuan, raw, tahun, triwulan, kembalikan)
 
 
-@app.command()
+def _print_returns(temuan: pl.DataFrame, raw: Path, tahun: int, triwulan: int, out: Path) -> None:
+    """Findings -> each bidang's files returned with their faults marked, and where they are."""
+    from flows.returns import write_returns
+
+    written = write_returns(temuan, raw, tahun, triwulan, out)
+    for item in written:
+        print(shown(f"Dikembalikan ({item.kode_bidang}): {item.tujuan}"))
+    console.print(
+        f"{len(written)} berkas dikembalikan ke {inert(str(out))}"
+        if written
+        else "Tidak ada berkas yang dikembalikan: tidak ada temuan bidang pada pilihan ini."
+    )
+
+
+@app.command(
+    help="Tulis tabel dan grafik LKjIP tahun TAHUN dari CURATED sebagai .xlsx dan .html "
+    "(dan .pdf).",
+    short_help="Tulis laporan LKjIP tahunan (.xlsx, .html, .pdf).",
+)
 def report(
     tahun: Tahun,
     curated: Curated = Path("curated"),
-    out: Annotated[Path, typer.Option("--out", help="Folder to write the report to.")] = Path(
-        "laporan"
-    ),
+    out: Annotated[Path, typer.Option("--out", help="Folder tujuan laporan.")] = Path("laporan"),
     pdf: Annotated[
-        bool, typer.Option("--pdf", help="Also print the page to OUT/lkjip_<tahun>.pdf (Chromium).")
+        bool,
+        typer.Option("--pdf", help="Cetak juga halamannya ke OUT/lkjip_<tahun>.pdf (Chromium)."),
     ] = False,
 ) -> None:
     """Write the LKjIP tables and charts of TAHUN from CURATED as .xlsx and .html (and .pdf)."""
     from flows.report import make_report
 
-    paths = make_report(tahun, curated, out)
-    if pdf:
-        from flows.report_pdf import write_pdf
+    with progress() as step:
+        step(f"Membuat laporan {tahun} (.xlsx dan .html)")
+        paths = make_report(tahun, curated, out)
+        if pdf:
+            from flows.report_pdf import write_pdf
 
-        paths = (*paths, write_pdf(paths[1]))
+            step("Mencetak PDF dengan Chromium")
+            paths = (*paths, write_pdf(paths[1]))
     for path in paths:
         print(shown(str(path)))  # plain print: a long path must stay on one line
 
 
-@app.command()
+@contextmanager
+def progress():
+    """Yield `step(text)`: a spinner naming the current step on a terminal, else nothing."""
+    if not sys.stdout.isatty():
+        yield lambda text: None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("Mulai")
+        yield lambda text: bar.update(task, description=inert(text))
+
+
+@app.command(
+    help="Daftar rilis tahun TAHUN di CURATED, atau jadikan rilis sebelumnya berlaku lagi "
+    "(--kembali).",
+    short_help="Daftar rilis, atau kembali ke rilis sebelumnya.",
+)
 def rilis(
     tahun: Tahun,
     curated: Curated = Path("curated"),
@@ -412,6 +587,155 @@ def _total_text(item: Rilis) -> str:
     return f"TW{quarter}: {total}" if quarter else total
 
 
+STATUS_TEMUAN = ("baru", "masih_ada", "selesai")
+
+
+def read_findings(curated: Path, tahun: int, status: str | None) -> pl.DataFrame:
+    """Curated folder -> the year's findings of that status (the open and accepted ones when
+    None, the resolved ones of `temuan_selesai` for selesai); UsageError for another status.
+    """
+    from typer._click.globals import get_current_context
+
+    from transforms.history import conform
+
+    if status is not None and status not in STATUS_TEMUAN:
+        raise UsageError(
+            f"--status '{status}' tidak dikenal; pilih salah satu: {', '.join(STATUS_TEMUAN)}",
+            ctx=get_current_context(silent=True),
+        )
+    temuan = conform(read_temuan(curated, tahun))
+    if status is None:
+        return temuan
+    if status != "selesai":
+        return temuan.filter(pl.col("status") == status)
+    path = curated / "temuan_selesai" / f"tahun={tahun}"
+    files = sorted(path.glob("*.parquet")) if path.exists() else []
+    if not files:
+        return temuan.clear()
+    return conform(pl.read_parquet(files).with_columns(tahun=pl.lit(tahun, pl.Int32)))
+
+
+PENERIMAAN_KOLOM = ("temuan_id", "alasan", "oleh", "tanggal")
+
+
+@app.command(
+    help="Terima peringatan TEMUAN tahun TAHUN dengan alasan dan penyetujunya: satu baris "
+    "ditambahkan ke raw/<tahun>/referensi/penerimaan.csv dan berlaku pada run berikutnya. "
+    "Error tidak dapat diterima.",
+    short_help="Terima sebuah peringatan dengan alasan dan penyetujunya.",
+)
+def terima(
+    tahun: Tahun,
+    temuan: Annotated[
+        str, typer.Option("--temuan", help="temuan_id peringatan (lihat lkjip failures).")
+    ],
+    alasan: Annotated[str, typer.Option("--alasan", help="Alasan peringatan diterima.")],
+    oleh: Annotated[str, typer.Option("--oleh", help="Nama yang menyetujui penerimaan.")],
+    raw: Raw = Path("raw"),
+    curated: Curated = Path("curated"),
+) -> None:
+    """Accept a published peringatan of TAHUN: append it to referensi/penerimaan.csv."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    alasan, oleh, temuan = (" ".join(v.split()) for v in (alasan, oleh, temuan))
+    if not alasan or not oleh:
+        raise LkjipError("--alasan dan --oleh harus diisi")
+    found = read_temuan(curated, tahun).filter(pl.col("temuan_id") == temuan)
+    if found.height == 0:
+        raise LkjipError(
+            f"temuan {temuan} tidak ada di temuan terbit tahun {tahun} di {curated}; "
+            f"salin temuan_id dari lkjip failures --tahun {tahun}"
+        )
+    row = found.row(0, named=True)
+    if row["tingkat"] != "peringatan":
+        raise LkjipError(
+            f"temuan {temuan} ({row['aturan']}) berlevel {row['tingkat']} dan tidak dapat "
+            "diterima; perbaiki datanya lalu jalankan ulang"
+        )
+    tanggal = dt.datetime.now(ZoneInfo("Asia/Jakarta")).date().isoformat()
+    path, nomor = append_acceptance(raw, tahun, [temuan, alasan, oleh, tanggal])
+    console.print(
+        inert(
+            f"Diterima: temuan {temuan} ({row['aturan']}, peringatan) oleh {oleh}; dicatat di "
+            f"{path} baris {nomor}. Berlaku pada run berikutnya: lkjip run --tahun {tahun}."
+        )
+    )
+
+
+def append_acceptance(raw: Path, tahun: int, values: list[str]) -> tuple[Path, int]:
+    """raw + year + one acceptance -> (penerimaan.csv, its new row number), written atomically.
+
+    The file keeps its separator and BOM; a file in Windows-1252 is rewritten as UTF-8.
+    """
+    import csv
+    import io
+
+    from flows.pipeline import REFERENSI_DIR, REFERENSI_SUFFIXES
+
+    folder = raw / str(tahun) / REFERENSI_DIR
+    others = [folder / f"penerimaan{x}" for x in REFERENSI_SUFFIXES if x != ".csv"]
+    if any(os.path.lexists(o) for o in others):
+        raise LkjipError(
+            f"{folder} berisi penerimaan dalam bentuk lain dari .csv; simpan sebagai "
+            "penerimaan.csv lalu ulangi"
+        )
+    if not folder.is_dir():
+        raise LkjipError(f"folder {folder} tidak ada")
+    path = folder / "penerimaan.csv"
+    data = path.read_bytes() if path.is_file() else b""
+    bom = data.startswith(b"\xef\xbb\xbf")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252")
+    first = text.split("\n", 1)[0]
+    sep = ";" if first.count(";") > first.count(",") else ","
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=sep, lineterminator="\n")
+    if not text.strip():
+        text = ""
+        writer.writerow(PENERIMAAN_KOLOM)
+    elif not text.endswith("\n"):
+        text += "\n"
+    writer.writerow(values)
+    content = text + out.getvalue()
+    temp = path.with_name(f".penerimaan.csv.{os.getpid()}.tmp")
+    with open(temp, "wb") as handle:
+        handle.write((b"\xef\xbb\xbf" if bom else b"") + content.encode("utf-8"))
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temp, path)
+    return path, content.rstrip("\n").count("\n") + 1
+
+
+def check_choices(
+    curated: Path, tahun: int, temuan: pl.DataFrame, bidang: str | None, aturan: str | None
+) -> None:
+    """An unknown --bidang or --aturan -> UsageError listing the valid values (a typo must
+    not read as "no findings")."""
+    from typer._click.globals import get_current_context
+
+    from schemas.rules import RULES
+
+    choices = []
+    if bidang is not None:
+        known = set(temuan.get_column("kode_bidang").drop_nulls().to_list())
+        dpa = curated / "dpa" / f"tahun={tahun}"
+        if dpa.exists():
+            owners = pl.scan_parquet(dpa / "*.parquet").select("kode_bidang").collect()
+            known |= set(owners.get_column("kode_bidang").drop_nulls().to_list())
+        if bidang not in known:
+            choices.append(("--bidang", bidang, sorted(known)))
+    if aturan is not None and aturan.upper() not in RULES:
+        choices.append(("--aturan", aturan, sorted(RULES)))
+    for option, value, valid in choices[:1]:
+        raise UsageError(
+            f"{option} '{inert(value)}' tidak dikenal; pilih salah satu: {', '.join(valid)}",
+            ctx=get_current_context(silent=True),
+        )
+
+
 def filter_temuan(
     temuan: pl.DataFrame, triwulan: int | None, bidang: str | None, aturan: str | None
 ) -> pl.DataFrame:
@@ -486,9 +810,17 @@ def _rule_cell(row: dict) -> str:
     return f"↳ {row['aturan']}" if row.get("akibat") else row["aturan"]
 
 
+def _status_text(row: dict) -> str:
+    """A finding -> its status against the previous release, and who accepted it and why."""
+    text = f", status {row['status']}" if row.get("status") else ""
+    if row.get("diterima"):
+        text += f", diterima oleh {row['diterima_oleh']}: {row['alasan_terima']}"
+    return inert(text)
+
+
 def _message_cell(row: dict) -> str:
     """A finding -> its message (inert) and its id; a consequence names its root."""
-    tail = f"\n[dim]id {row['temuan_id']}"
+    tail = f"\n[dim]id {row['temuan_id']}{_status_text(row)}"
     if row.get("akibat"):
         tail += f", akibat dari temuan {row['akar']}"
     return inert(row["pesan"]) + tail + "[/dim]"
@@ -516,39 +848,11 @@ def _narrow_findings_table(temuan: pl.DataFrame) -> Table:
 
 
 def write_findings_xlsx(temuan: pl.DataFrame, path: Path) -> None:
-    """Findings -> an .xlsx a steward can filter: frozen header, autofilter, wrapped messages."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    columns = [
-        "aturan",
-        "tingkat",
-        "triwulan",
-        "kode_bidang",
-        "berkas",
-        "lembar",
-        "baris",
-        "kolom",
-        "sel",
-        "kode",
-        "jenis_belanja",
-        "nilai",
-        "nilai_diharapkan",
-        "selisih",
-        "pesan",
-        "temuan_id",
-        "akar",
-    ]
-    temuan.select(columns).write_excel(
-        path,
-        worksheet="Temuan",
-        autofilter=True,
-        freeze_panes=(1, 0),
-        column_widths={"berkas": 260, "pesan": 620, "nilai": 120, "nilai_diharapkan": 120},
-        column_formats={
-            "selisih": "#,##0.00;(#,##0.00)",
-            "pesan": {"text_wrap": True, "valign": "top"},
-            "berkas": {"text_wrap": True, "valign": "top"},
-        },
-    )
+    """Findings -> the workbook a steward sends as is (flows/returns.py): a summary sheet,
+    one named table per bidang with Indonesian titles, filters and a frozen header."""
+    from flows.returns import write_findings_workbook
+
+    write_findings_workbook(temuan, path)
 
 
 # Defaults for Prefect's embedded server when the operator has not set them: no
@@ -572,9 +876,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(0)
     except UsageError as error:
         command = error.ctx.command_path if error.ctx else "lkjip"
-        print(
-            f"{command}: {shown(error.format_message())} (lihat {command} --help)", file=sys.stderr
-        )
+        print(f"{command}: {shown(usage_text(error))} (lihat {command} --help)", file=sys.stderr)
         sys.exit(2)
     except typer.Abort:
         sys.exit(130)
@@ -585,6 +887,84 @@ def main(argv: list[str] | None = None) -> None:
 
         fail(os_error_text(error, "perintah ini"))
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def usage_text(error: UsageError) -> str:
+    """A click/Typer usage error -> one sentence in Bahasa Indonesia naming what was wrong."""
+    if isinstance(error, NoSuchOption):
+        text = f"pilihan {error.option_name} tidak dikenal"
+        if error.possibilities:
+            text += "; mungkin maksudnya " + " atau ".join(sorted(error.possibilities))
+        return text
+    if isinstance(error, MissingParameter):
+        return f"pilihan {_param_hint(error)} wajib diisi"
+    if isinstance(error, BadParameter):
+        return f"nilai {_param_hint(error)} tidak sah: {_bad_value_text(error)}"
+    if isinstance(error, BadOptionUsage):
+        if "does not take a value" in error.message:
+            return f"pilihan {error.option_name} tidak menerima nilai"
+        return f"pilihan {error.option_name} perlu diberi nilai"
+    return _plain_usage_text(error)
+
+
+def _param_hint(error: BadParameter) -> str:
+    """-> the option a parameter error is about, as '--tahun'."""
+    if error.param_hint is not None:
+        hint = error.param_hint
+        return " / ".join(hint) if isinstance(hint, list | tuple) else str(hint)
+    if error.param is not None:
+        return error.param.get_error_hint()
+    return "pilihan"
+
+
+# Messages of the framework itself (click, Typer, pydantic), never our own Indonesian ones.
+FRAMEWORK_MESSAGE = re.compile(
+    r"Input should|not in the range|is not a valid|is not one of|does not exist|"
+    r"is a file|is a directory|is not readable|is not writable|Value must be"
+)
+
+
+def _bad_value_text(error: BadParameter) -> str:
+    """A bad value's message -> what the value must be, in Bahasa Indonesia.
+
+    A message of our own (already Indonesian) is kept as it is.
+    """
+    message = error.message
+    if not FRAMEWORK_MESSAGE.search(message):
+        return message
+    low, high = getattr(error.param, "min", None), getattr(error.param, "max", None)
+    if "integer" in message or low is not None or high is not None:
+        what = "harus bilangan bulat"
+    elif "number" in message or "float" in message:
+        what = "harus angka"
+    else:
+        return "nilai itu tidak dapat dipakai di sini"
+    if low is not None and high is not None:
+        return f"{what} dari {low} sampai {high}"
+    if low is not None:
+        return f"{what}, paling kecil {low}"
+    return f"{what}, paling besar {high}" if high is not None else what
+
+
+def _plain_usage_text(error: UsageError) -> str:
+    """A usage error without a parameter (unknown command, extra argument) -> Indonesian."""
+    message = error.message
+    unknown = re.fullmatch(r"No such command '(.*)'\.", message)
+    if unknown:
+        group = error.ctx.command if error.ctx else None
+        names = ", ".join(group.list_commands(error.ctx)) if group is not None else ""
+        known = getattr(group, "list_commands", None)
+        return f"perintah '{unknown.group(1)}' tidak dikenal" + (
+            f"; perintah yang ada: {names}" if known else ""
+        )
+    extra = re.fullmatch(r"Got unexpected extra argument\(s\) \((.*)\)", message)
+    if extra:
+        return f"argumen berlebih yang tidak dikenal: {extra.group(1)}"
+    if message == "Missing command.":
+        return "perintah belum disebut"
+    if re.search(r"[A-Za-z]+ (should|must|is|does|requires|takes)\b", message):
+        return "perintah ini tidak dapat dipahami"
+    return message
 
 
 def fail(message: str) -> None:

@@ -22,6 +22,7 @@ from importlib import metadata
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import polars as pl
 from pandera.errors import SchemaErrors
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -38,6 +39,7 @@ from flows.publish import (
     PublishError,
     Tabel,
     active_manifest,
+    active_release,
     docs_link,
     keep_rejected_docs,
     new_release_name,
@@ -232,9 +234,12 @@ def reconcile_year(
     triwulan: int,
     run_id: str,
     inputs: dict[str, str] | None = None,
+    sebelumnya: dict | None = None,
 ) -> Konsolidasi:
-    """References + submissions (+ each input's sha256) -> every curated table of the year."""
+    """References + submissions (+ each input's sha256, the current release's findings)
+    -> every curated table of the year."""
     sent = {(s.triwulan, s.kode_bidang) for s in found.kiriman if s.berkas}
+    sebelumnya = sebelumnya or {}
     result = consolidate(
         refs,
         kiriman,
@@ -244,6 +249,9 @@ def reconcile_year(
         sent=sent,
         other_drafts=pipeline.misplaced_findings(found, raw),
         sha256=inputs,
+        temuan_sebelumnya=sebelumnya.get("temuan"),
+        selesai_sebelumnya=sebelumnya.get("temuan_selesai"),
+        ulangan=bool(sebelumnya.get("ulangan")),
     )
     get_run_logger().info(
         "Rekonsiliasi %s TW%s: %s baris realisasi, %s capaian, %s temuan",
@@ -334,8 +342,12 @@ def summarise(
     checked: HasilGerbang,
     curated: Path,
 ) -> None:
-    """Run -> a Markdown summary and a findings table in the Prefect UI, under stable keys."""
-    findings = (curated / "temuan" / f"tahun={tahun}").absolute()
+    """Run -> a Markdown summary and a findings table in the Prefect UI, under stable keys.
+
+    The findings page is written beside the release's Data Docs; the summary links both
+    over HTTP when `lkjip serve` serves them (LKJIP_BERKAS_URL), else names their paths.
+    """
+    data_docs, findings = _summary_links(run_id, tahun, result, checked)
     create_markdown_artifact(
         key=ringkasan.artifact_key(tahun, triwulan, "ringkasan"),
         markdown=ringkasan.summary_markdown(
@@ -346,8 +358,9 @@ def summarise(
             temuan=result.temuan,
             realisasi=result.realisasi_anggaran,
             gate_line=checked.summary(),
-            data_docs=checked.data_docs.absolute().as_uri(),
-            findings_path=findings.as_uri(),
+            data_docs=data_docs,
+            findings_path=findings,
+            selesai=result.temuan_selesai,
         ),
         description=f"Ringkasan konsolidasi {tahun} TW{triwulan}",
     )
@@ -356,6 +369,27 @@ def summarise(
         table=ringkasan.findings_rows(result.temuan),
         description=f"Temuan konsolidasi {tahun} TW{triwulan} ({result.temuan.height} temuan)",
     )
+
+
+def _summary_links(
+    run_id: str, tahun: int, result: Konsolidasi, checked: HasilGerbang
+) -> tuple[str, str]:
+    """Write the findings page beside the Data Docs; -> (Data Docs, findings page) links."""
+    import os
+
+    from flows.findings_page import write_page
+    from flows.serve import BERKAS_URL
+
+    docs = checked.data_docs.absolute()
+    page = docs.parent / "temuan.html"
+    try:
+        page = write_page(result.temuan, tahun, docs.parent, run_id)
+    except OSError as error:
+        get_run_logger().warning("Halaman temuan tidak dapat ditulis ke %s: %s", page, error)
+    base = os.environ.get(BERKAS_URL)
+    if base:
+        return f"{base}/data_docs/{tahun}/{docs.name}", f"{base}/temuan/{tahun}.html"
+    return str(docs), str(page)
 
 
 def _manifest(
@@ -397,6 +431,26 @@ def _manifest(
         releases.KIRIMAN: releases.submission_rows(masukan),
         "temuan": dict(result.temuan.group_by("tingkat").len().rows()),
     }
+
+
+def previous_findings(curated: Path, tahun: int, inputs: dict[str, str]) -> dict:
+    """-> `temuan` and `temuan_selesai` of the year's current release (those it has), and
+    `ulangan`: whether that release was made from these very inputs (same sha256 each).
+    """
+    release = active_release(curated, tahun)
+    out: dict = {}
+    if release is None:
+        return out
+    manifest = active_manifest(curated, tahun) or {}
+    before = {m["berkas"]: m["sha256"] for m in manifest.get("masukan", [])}
+    out["ulangan"] = before == inputs
+    for name in ("temuan", "temuan_selesai"):
+        files = sorted((release / name).rglob("*.parquet"))
+        if files:
+            out[name] = pl.concat(
+                [pl.read_parquet(f) for f in files], how="diagonal_relaxed"
+            ).with_columns(tahun=pl.lit(tahun, pl.Int32))
+    return out
 
 
 def _scheduled_quarter() -> tuple[int, int]:
@@ -463,7 +517,17 @@ def _consolidate(tahun: int, triwulan: int, raw: Path, curated: Path, paksa: boo
     sizes = {pipeline.relative(p, raw): p.stat().st_size for p in files}
     code = code_version()
     run_id = run_identity(inputs, code, tahun, triwulan)
-    result = reconcile_year(refs, kiriman, found, raw, tahun, triwulan, run_id, inputs)
+    result = reconcile_year(
+        refs,
+        kiriman,
+        found,
+        raw,
+        tahun,
+        triwulan,
+        run_id,
+        inputs,
+        previous_findings(curated, tahun, inputs),
+    )
     manifest = _manifest(
         run_id, tahun, triwulan, inputs, sizes, result, active_manifest(curated, tahun)
     )

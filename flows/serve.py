@@ -8,6 +8,10 @@ PREFECT_API_URL is set, then serve the deployment from this process: a scheduled
 triggered run executes here. `lkjip run` without PREFECT_API_URL starts a temporary API
 server for the run alone (`temporary_api`).
 
+`serve` also serves, read-only over HTTP on 127.0.0.1 (its own port), the current Data
+Docs (`/data_docs/<tahun>/...`, only files inside the curated folder) and the findings
+page (`/temuan/<tahun>.html`); runs it executes link there (LKJIP_BERKAS_URL).
+
 Every server started here is a child in its own process group that dies with the process
 that started it, even when that one is killed by SIGKILL or the OOM killer (a Linux
 parent-death signal), and is taken for our server only while the child is alive and
@@ -16,11 +20,16 @@ holds the port itself: another process answering /health on the port never is.
 
 from __future__ import annotations
 
+import http.server
+import mimetypes
 import os
+import re
 import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,6 +42,7 @@ CRON = "0 7 10 1,4,7,10 *"
 TIMEZONE = "Asia/Jakarta"
 HOST = "127.0.0.1"
 WAIT = 1800  # a scheduled run that finds another run on its curated folder waits this long
+BERKAS_URL = "LKJIP_BERKAS_URL"  # set by `serve`: where its runs' summaries link to
 
 
 def deployment(raw: Path, curated: Path, laporan: Path):
@@ -337,18 +347,123 @@ def serve(
     laporan: Path = Path("laporan"),
     port: int | None = None,
     log: Path | None = None,
+    port_berkas: int | None = None,
 ) -> None:
-    """Serve the quarterly deployment; start a local server first when none is configured."""
+    """Serve the quarterly deployment; start a local server first when none is configured.
+
+    With `port_berkas` (0: any free port) the Data Docs and findings page are served too.
+    """
     configured = os.environ.get("PREFECT_API_URL")
-    if configured:
-        check_reachable(configured)
-        _serve(raw, curated, laporan, configured)
-        return
     port = port or 4200
-    log = log or prefect_home() / "server.log"
-    with prefect_server(port, log) as api_url:
-        print(f"Server Prefect: http://{HOST}:{port} (log: {log})", flush=True)
-        _serve(raw, curated, laporan, api_url)
+    with file_server(curated, port_berkas) as files_url:
+        if files_url is not None:
+            os.environ[BERKAS_URL] = files_url  # the runs executed here link to it
+            print(f"Data Docs dan halaman temuan: {files_url}/", flush=True)
+        if configured:
+            check_reachable(configured)
+            _serve(raw, curated, laporan, configured)
+            return
+        log = log or prefect_home() / "server.log"
+        with prefect_server(port, log) as api_url:
+            print(f"Server Prefect: http://{HOST}:{port} (log: {log})", flush=True)
+            _serve(raw, curated, laporan, api_url)
+
+
+@contextmanager
+def file_server(curated: Path, port: int | None) -> Iterator[str | None]:
+    """Serve `curated`'s Data Docs and findings pages on HOST:port in a thread; yield its URL.
+
+    None as port serves nothing (yields None). A port in use is refused (LkjipError).
+    """
+    if port is None:
+        yield None
+        return
+    handler = type("Berkas", (_FilesHandler,), {"root": curated.absolute()})
+    try:
+        server = http.server.ThreadingHTTPServer((HOST, port), handler)
+    except (OSError, OverflowError):
+        raise LkjipError(
+            f"port {port} di {HOST} tidak dapat dipakai (sudah dipakai proses lain?); "
+            "pilih --port-berkas lain"
+        ) from None
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name="lkjip-berkas", daemon=True)
+    thread.start()
+    try:
+        yield f"http://{HOST}:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+DOCS_PATH = re.compile(r"/data_docs/(?P<tahun>\d{4}(?:-ditolak)?)(?P<rest>/.*)?")
+FINDINGS_PATH = re.compile(r"/temuan/(?P<tahun>\d{4})\.html")
+
+
+class _FilesHandler(http.server.BaseHTTPRequestHandler):
+    """Read-only: Data Docs under the curated folder, and the findings page of a year."""
+
+    root: Path  # the curated folder (absolute), set per server
+    server_version = "lkjip-berkas"
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        """Answer a GET with the file or page asked for, or 404."""
+        self._answer(with_body=True)
+
+    def do_HEAD(self) -> None:  # noqa: N802 (http.server's name)
+        """Answer a HEAD as a GET without its body."""
+        self._answer(with_body=False)
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 (http.server's name)
+        """Keep requests out of the terminal (the operator watches the runs there)."""
+
+    def _answer(self, with_body: bool) -> None:
+        """Route the request path -> (status, content type, body), and send it."""
+        path = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
+        try:
+            found = self._findings(path) or self._docs(path)
+        except OSError:
+            found = None
+        status, kind, body = found or (404, "text/plain; charset=utf-8", b"Tidak ditemukan.\n")
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        if with_body:
+            self.wfile.write(body)
+
+    def _findings(self, path: str) -> tuple[int, str, bytes] | None:
+        """/temuan/<tahun>.html -> the findings page of the year's current release."""
+        from flows.findings_page import read_findings, render
+        from flows.publish import active_manifest
+
+        match = FINDINGS_PATH.fullmatch(path)
+        if match is None:
+            return None
+        tahun = int(match["tahun"])
+        temuan = read_findings(self.root, tahun)
+        if temuan is None:
+            return None
+        run_id = (active_manifest(self.root, tahun) or {}).get("run_id")
+        return 200, "text/html; charset=utf-8", render(temuan, tahun, run_id).encode("utf-8")
+
+    def _docs(self, path: str) -> tuple[int, str, bytes] | None:
+        """/data_docs/<tahun>/... -> that file, only when it lies inside the curated folder."""
+        match = DOCS_PATH.fullmatch(path)
+        if match is None or ".." in path.split("/") or "\0" in path:
+            return None
+        target = self.root / "data_docs" / match["tahun"] / (match["rest"] or "/").lstrip("/")
+        target = target.resolve()
+        if target.is_dir():
+            target = target / "index.html"
+        if not target.is_relative_to(self.root.resolve()) or not target.is_file():
+            return None
+        kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        if kind.startswith("text/") or kind == "application/javascript":
+            kind += "; charset=utf-8"
+        return 200, kind, target.read_bytes()
 
 
 def _serve(raw: Path, curated: Path, laporan: Path, api_url: str) -> None:

@@ -144,6 +144,21 @@ class Temuan(_Tabel):
         "temuan_id of the finding this one is a consequence of; null for a root finding.",
         nullable=True,
     )
+    status: str = _f(
+        "Against the previous release of the year: baru (not in it), masih_ada (in it too) or "
+        "selesai (in it, gone now; such rows are only in temuan_selesai).",
+        isin=["baru", "masih_ada", "selesai"],
+    )
+    diterima: bool = _f(
+        "True when a steward accepted this peringatan (referensi/penerimaan.csv); an accepted "
+        "finding is not counted as open."
+    )
+    alasan_terima: str = _f("Reason the finding was accepted.", nullable=True)
+    diterima_oleh: str = _f("Who approved the acceptance.", nullable=True)
+
+
+class TemuanSelesai(Temuan):
+    """Resolved findings: one row per finding of the previous release of the year that no longer occurs (status selesai), with the columns of `temuan`. Open findings are `temuan` where not `diterima`."""  # noqa: E501
 
 
 class Karantina(_Tabel):
@@ -311,6 +326,7 @@ MODELS: dict[str, type[_Tabel]] = {
     "realisasi_anggaran": RealisasiAnggaran,
     "capaian_kinerja": CapaianKinerja,
     "temuan": Temuan,
+    "temuan_selesai": TemuanSelesai,
     "karantina": Karantina,
     "kode": Kode,
     "target_kinerja": TargetKinerja,
@@ -331,6 +347,7 @@ PARTISI = {
     "realisasi_anggaran": ["tahun", "triwulan"],
     "capaian_kinerja": ["tahun", "triwulan"],
     "temuan": ["tahun"],
+    "temuan_selesai": ["tahun"],
     "karantina": ["tahun"],
     "kode": ["tahun"],
     "target_kinerja": ["tahun"],

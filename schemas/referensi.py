@@ -85,11 +85,17 @@ REFERENSI: dict[str, tuple[KolomReferensi, ...]] = {
         _k("nip_kepala", wajib=False),
         _k("kota", wajib=False),
     ),
+    "penerimaan": (
+        _k("temuan_id"),
+        _k("alasan"),
+        _k("oleh"),
+        _k("tanggal", "tanggal"),
+    ),
 }
 """Reference file name (without extension) -> its columns, in order."""
 
 WAJIB_ADA = ("dpa", "hierarki", "bidang", "indikator")
-"""Reference files a run cannot do without (renstra_target and opd are optional)."""
+"""Reference files a run cannot do without (renstra_target, opd and penerimaan are optional)."""
 
 
 def _readable(data: pa.PolarsData) -> pl.LazyFrame:
@@ -269,6 +275,26 @@ class OpdBaris(_Baris):
     kode_opd: str = pa.Field(nullable=False)
     nama_opd: str = pa.Field(nullable=False)
     pemerintah_daerah: str = pa.Field(nullable=False)
+    nip_kepala: str = pa.Field(nullable=True)
+
+    @pa.check("nip_kepala", name="V003:nip")
+    def _nip(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        digits = pl.col(data.key).str.replace_all(r"\s", "")
+        return data.lazyframe.select(pl.col(data.key).is_null() | digits.str.contains(r"^\d{18}$"))
+
+
+class PenerimaanBaris(_Baris):
+    """A steward's acceptance of a peringatan by its temuan_id (optional file, `lkjip terima`)."""
+
+    temuan_id: str = pa.Field(nullable=False)
+    alasan: str = pa.Field(nullable=False)
+    oleh: str = pa.Field(nullable=False)
+    tanggal_teks: str = pa.Field(nullable=True)
+    tanggal: pl.Date = pa.Field(nullable=True)
+
+    @pa.check("tanggal_teks", name="V003:tanggal")
+    def _tanggal(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(pl.col("tanggal").is_not_null())
 
 
 MODEL: dict[str, type[_Baris]] = {
@@ -278,4 +304,5 @@ MODEL: dict[str, type[_Baris]] = {
     "indikator": IndikatorBaris,
     "renstra_target": RenstraTargetBaris,
     "opd": OpdBaris,
+    "penerimaan": PenerimaanBaris,
 }

@@ -196,12 +196,20 @@ CEK: dict[str, tuple[str, str]] = {
     "V001:kosong": ("V001", "berkas tidak berisi data"),
     "V001:tak_dikenal": (
         "V001",
-        "lembar ini tidak dikenali sebagai tabel keuangan maupun kinerja: baris judul "
-        "kolom tidak ditemukan di {batas} baris teratas",
+        "{wadah} ini tidak dikenali sebagai tabel keuangan maupun kinerja: tidak ada baris "
+        "judul kolom (mis. Kode Sub Kegiatan, Realisasi, Indikator) di {batas} baris teratas",
+    ),
+    # A row that names some columns of a table but not the ones that make it one.
+    "V001:judul_kurang": (
+        "V001",
+        "{wadah} ini tidak dikenali sebagai tabel {jenis_tabel}: baris judul kolom ditemukan "
+        "di baris {baris_judul} ({kolom_ada}), tetapi kolom wajib ini tidak ada: "
+        "{kolom_kurang}",
     ),
     "V001:kolom_kurang": (
         "V001",
-        "tabel {jenis_tabel} ini tidak mempunyai kolom wajib: {kolom_kurang}",
+        "tabel {jenis_tabel} di {wadah} ini tidak mempunyai kolom wajib: {kolom_kurang} "
+        "(baris judul kolom di baris {baris_judul}: {kolom_ada})",
     ),
     "V001:kolom_ganda": (
         "V001",
@@ -249,6 +257,7 @@ CEK: dict[str, tuple[str, str]] = {
     "V003:negatif": ("V003", "pagu bernilai negatif ({nilai})"),
     "V003:tanggal": ("V003", "tanggal '{nilai}' tidak dapat dibaca (tulis 2023-10-01)"),
     "V003:tahun": ("V003", "tahun '{nilai}' tidak dapat dibaca"),
+    "V003:nip": ("V003", "NIP '{nilai}' bukan 18 angka"),
     "V004": ("V004", "realisasi bernilai negatif ({nilai})"),
     "V005:rekening": (
         "V005",
@@ -267,8 +276,8 @@ CEK: dict[str, tuple[str, str]] = {
     "V005:dpa_kosong": ("V005", "baris sub kegiatan DPA tanpa jenis belanja"),
     "V006:berbeda": (
         "V006",
-        "{kunci} dikirim lebih dari sekali dengan angka berbeda (juga di {lokasi_lain}); "
-        "semua barisnya ditahan sampai diperbaiki",
+        "{kunci} dikirim lebih dari sekali dengan angka berbeda: {angka_berbeda} (juga di "
+        "{lokasi_lain}); semua barisnya ditahan sampai diperbaiki",
     ),
     "V006:sama": (
         "V006",
@@ -330,6 +339,15 @@ CEK: dict[str, tuple[str, str]] = {
 
 # How to fix it, where a check needs other advice than its rule's `saran`.
 SARAN: dict[str, str] = {
+    "V001:judul_kurang": (
+        "Tambahkan kolom yang disebut pada baris judul kolom itu, atau tulis judulnya dengan "
+        "ejaan yang dikenal (mis. 'Realisasi Triwulan Ini', 'Realisasi TW' atau 'Realisasi' "
+        "untuk realisasi triwulan), lalu kirim kembali."
+    ),
+    "V001:kolom_kurang": (
+        "Tambahkan kolom yang disebut pada baris judul kolom itu, atau tulis judulnya dengan "
+        "ejaan yang dikenal (mis. 'Uraian' atau 'Nama Sub Kegiatan'), lalu kirim kembali."
+    ),
     "V001:batas": (
         "Perkecil berkas atau lembar ini sampai di bawah batas itu: hapus isi di luar tabel "
         "realisasi (baris, kolom atau sel yang tidak dipakai), perpendek sel yang terlalu "
@@ -351,6 +369,7 @@ SARAN: dict[str, str] = {
     "V003:negatif": "Pagu DPA tidak boleh negatif; salin pagu dari dokumen DPA yang sah.",
     "V003:tanggal": "Tulis tanggal berlaku dalam bentuk tahun-bulan-tanggal, mis. 2023-10-01.",
     "V003:tahun": "Tulis tahun anggaran dengan empat angka, mis. 2023.",
+    "V003:nip": "Tulis NIP kepala perangkat daerah 18 angka tanpa tanda baca, atau kosongkan.",
     "V005:dpa_kosong": "Isi jenis_belanja setiap baris sub kegiatan DPA dengan operasi atau modal.",
     "V003:rupiah_besar": (
         "Periksa angka ini: kemungkinan ada digit berlebih atau dua angka tergabung. Tulis "

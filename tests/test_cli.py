@@ -196,33 +196,39 @@ def test_failures_xlsx_writes_a_workbook_with_the_findings(faulty: dict) -> None
     result = failures(faulty, "--xlsx", str(target))
     assert result.returncode == 0, result.stderr
     assert target.is_file()
-    sheet = openpyxl.load_workbook(target).worksheets[0]
-    rows = list(sheet.iter_rows(values_only=True))
-    header = list(rows[0])
-    for column in ("aturan", "tingkat", "triwulan", "kode_bidang", "berkas", "baris", "pesan"):
-        assert column in header
-    found = [dict(zip(header, row, strict=True)) for row in rows[1:]]
-    assert sorted((f["aturan"], f["tingkat"], f["berkas"]) for f in found) == [
+    book = openpyxl.load_workbook(target)
+    assert book.sheetnames[0] == "Ringkasan"  # then one sheet per bidang (flows/returns.py)
+    found = workbook_findings(target)
+    for column in ("Aturan", "Tingkat", "Triwulan", "Bidang", "Berkas", "Baris"):
+        assert all(column in f for f in found)
+    assert sorted((f["Aturan"], f["Tingkat"], f["Berkas"]) for f in found) == [
         ("R004", "peringatan", PLANTED_R004_FILE),
         ("V001", "error", BROKEN_CSV),
         ("V003", "error", UNREADABLE_AMOUNT_CSV),
     ]
-    v003 = next(f for f in found if f["aturan"] == "V003")
-    assert (v003["triwulan"], v003["kode_bidang"], v003["baris"]) == (
+    v003 = next(f for f in found if f["Aturan"] == "V003")
+    assert (v003["Triwulan"], v003["Bidang"], v003["Baris"]) == (
         3,
         "kelembagaan-pengawasan",
         2,
     )
-    assert "lima juta" in v003["pesan"]
+    assert "lima juta" in v003["Pesan dan cara memperbaiki"]
+
+
+def workbook_findings(path: Path) -> list[dict]:
+    """The findings workbook -> its findings, one dict per row of each bidang's sheet."""
+    found = []
+    for sheet in openpyxl.load_workbook(path).worksheets[1:]:
+        rows = list(sheet.iter_rows(values_only=True))
+        found += [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    return found
 
 
 def test_failures_xlsx_honours_the_filters(faulty: dict) -> None:
     target = faulty["base"] / "v001.xlsx"
     result = failures(faulty, "--aturan", "V001", "--xlsx", str(target))
     assert result.returncode == 0, result.stderr
-    rows = list(openpyxl.load_workbook(target).worksheets[0].iter_rows(values_only=True))
-    header = list(rows[0])
-    assert [dict(zip(header, r, strict=True))["berkas"] for r in rows[1:]] == [BROKEN_CSV]
+    assert [f["Berkas"] for f in workbook_findings(target)] == [BROKEN_CSV]
 
 
 def test_failures_on_an_empty_curated_folder_exits_1_with_one_line(
@@ -291,3 +297,16 @@ def test_run_that_cannot_publish_gives_a_one_line_reason_not_a_traceback(
     assert lines[-1].startswith("lkjip: ") and named in lines[-1], result.stderr
     assert "Traceback" not in result.stderr, result.stderr
     assert not (tmp_path / "curated" / "temuan").exists()
+
+
+@pytest.mark.parametrize(
+    ("option", "typo", "valid"),
+    [("--bidang", "usaha_kecil", "usaha-kecil"), ("--aturan", "V099", "R004")],
+)
+def test_failures_with_an_unknown_bidang_or_rule_is_a_usage_error_listing_the_valid_ones(
+    faulty: dict, option: str, typo: str, valid: str
+) -> None:
+    shown = failures(faulty, option, typo)
+    assert shown.returncode == 2, shown.stdout
+    (line,) = shown.stderr.strip().splitlines()
+    assert f"{option} '{typo}' tidak dikenal" in line and valid in line, line

@@ -95,6 +95,7 @@ def real_server(tmp_path_factory, raw_copy_module):
                 *("--raw", str(raw_copy_module)),
                 *("--curated", str(curated)),
                 *("--out", str(laporan)),
+                *("--port-berkas", "0"),  # any free port: never clash with a running serve
             ],
             env=env,
             stdout=log,

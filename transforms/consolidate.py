@@ -13,9 +13,17 @@ import polars as pl
 
 from schemas.curated import Karantina, Opd, polars_schema
 from transforms import dpa as dpa_stage
+from transforms import history
 from transforms.aggregates import absorption
 from transforms.capaian import capaian_table
-from transforms.findings import draft, empty_draft, finalize, finding_ref, place_columns
+from transforms.findings import (
+    TEMUAN,
+    draft,
+    empty_draft,
+    finalize,
+    finding_ref,
+    place_columns,
+)
 from transforms.ingest import Kiriman, empty_kiriman
 from transforms.lineage import figure_sources
 from transforms.reconcile import ROW, check_rows, reconcile
@@ -40,6 +48,7 @@ class Konsolidasi:
     serapan_anggaran: pl.DataFrame
     asal_angka: pl.DataFrame
     opd: pl.DataFrame
+    temuan_selesai: pl.DataFrame | None = None
 
     def tables(self) -> dict[str, pl.DataFrame]:
         """-> the curated tables by name."""
@@ -48,6 +57,9 @@ class Konsolidasi:
             "realisasi_anggaran": self.realisasi_anggaran,
             "capaian_kinerja": self.capaian_kinerja,
             "temuan": self.temuan,
+            "temuan_selesai": self.temuan_selesai
+            if self.temuan_selesai is not None
+            else self.temuan.clear(),
             "karantina": self.karantina,
             "kode": self.kode,
             "target_kinerja": self.target_kinerja,
@@ -283,6 +295,30 @@ def _dpa_with_status(dpa_rows: pl.DataFrame, dpa_held: pl.DataFrame) -> pl.DataF
     )
 
 
+def _history(
+    temuan: pl.DataFrame,
+    referensi: dict[str, Referensi],
+    tahun: int,
+    run_id: str,
+    sebelumnya: tuple[pl.DataFrame | None, pl.DataFrame | None],
+    ulangan: bool,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Final findings -> (with acceptance, its findings and status; the resolved findings)."""
+    ref = referensi.get("penerimaan")
+    penerimaan = ref.baris if ref is not None and ref.baris.width else None
+    extra = history.acceptance_findings(temuan, penerimaan, tahun)
+    if extra.height:
+        temuan = pl.concat([temuan, finalize(extra, run_id)]).sort(
+            ["tahun", "triwulan", "kode_bidang", "berkas", "lembar", "baris", "aturan", "kolom"],
+            nulls_last=False,
+        )
+    temuan = history.accepted(temuan, penerimaan).select(list(TEMUAN))
+    temuan, selesai = history.with_status(
+        temuan, sebelumnya[0], run_id=run_id, selesai_sebelumnya=sebelumnya[1], ulangan=ulangan
+    )
+    return temuan.select(list(TEMUAN)), history.conform(selesai)
+
+
 def consolidate(
     referensi: dict[str, Referensi],
     kiriman: list[Kiriman],
@@ -293,11 +329,18 @@ def consolidate(
     sent: set[tuple[int, str]],
     other_drafts: pl.DataFrame | None = None,
     sha256: dict[str, str] | None = None,
+    temuan_sebelumnya: pl.DataFrame | None = None,
+    selesai_sebelumnya: pl.DataFrame | None = None,
+    ulangan: bool = False,
 ) -> Konsolidasi:
     """Validated references + ingested submissions -> every curated table of the year.
 
     `sent` names the (triwulan, kode_bidang) that sent at least one file (R006); `sha256`
     maps each input file (berkas, relative to raw) to its digest, for `asal_angka`.
+    `temuan_sebelumnya` (and `selesai_sebelumnya`) are the `temuan` (and `temuan_selesai`)
+    of the year's current release, None before the first: each finding's status is taken
+    against them (`ulangan`: that release was made from the same inputs; keep its
+    statuses). The optional reference `penerimaan` marks accepted peringatan.
     """
     bidang = referensi["bidang"].baris
     dpa_rows = referensi["dpa"].baris.filter(pl.col("tahun") == tahun)
@@ -351,6 +394,9 @@ def consolidate(
     kolom = pl.concat([k.kolom for k in kiriman])
     all_drafts = place_columns(pl.concat(drafts, how="vertical_relaxed"), kolom)
     temuan = finalize(all_drafts.with_columns(pl.col("tahun").fill_null(tahun)), run_id)
+    temuan, temuan_selesai = _history(
+        temuan, referensi, tahun, run_id, (temuan_sebelumnya, selesai_sebelumnya), ulangan
+    )
     later = pl.concat([row_held, line_held, kinerja_held], how="vertical_relaxed")
     unknown = pl.concat([k.tak_dikenal for k in kiriman], how="vertical_relaxed")
     rows = pl.concat(
@@ -390,4 +436,5 @@ def consolidate(
             sha256=sha256,
         ),
         opd=opd_table(referensi.get("opd"), tahun),
+        temuan_selesai=temuan_selesai,
     )

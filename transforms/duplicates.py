@@ -13,7 +13,7 @@ import polars as pl
 
 from schemas.kode import normalized_words
 from schemas.rules import CEK, PERINGATAN
-from transforms.findings import draft, empty_draft, fill, finding_ref
+from transforms.findings import draft, empty_draft, fill, finding_ref, rupiah
 
 KEUANGAN_VALUES = ("anggaran", "realisasi_triwulan", "realisasi_kumulatif", "realisasi_fisik")
 KINERJA_VALUES = ("satuan", "target_min", "target_max", "realisasi")
@@ -21,6 +21,8 @@ KINERJA_VALUES = ("satuan", "target_min", "target_max", "realisasi")
 _ROW = ["berkas", "lembar", "baris"]
 # A repeated row's finding names this many of the other copies, then how many more.
 SHOWN_OTHERS = 3
+# A figure that differs between copies is shown with this many of its values.
+SHOWN_VALUES = 2
 # A file named like a copy ("X (1).xlsx", "X - Copy.xlsx", "Salinan X.xlsx") loses to
 # the original: its rows are the ones marked as copies.
 _COPY_NAME = r"(?i)(\(\d+\)\.[a-z]+$|[ _-]copy\b|\bcopy of\b|\bsalinan\b|\bkopi\b)"
@@ -64,6 +66,70 @@ def _with_others(rows: pl.DataFrame, key: list[str]) -> pl.DataFrame:
     )
 
 
+# The figures a V006 "berbeda" message shows: label, the columns whose difference counts,
+# and how the steward's figure is written (money as Rupiah text, the rest as sent).
+_FIGURES: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("anggaran", ("anggaran",), "anggaran"),
+    ("realisasi triwulan", ("realisasi_triwulan",), "realisasi_triwulan"),
+    ("realisasi kumulatif", ("realisasi_kumulatif",), "realisasi_kumulatif"),
+    ("realisasi fisik", ("realisasi_fisik",), "realisasi_fisik_teks"),
+    ("satuan", ("satuan",), "satuan_teks"),
+    ("target", ("target_min", "target_max"), "target_teks"),
+    ("realisasi", ("realisasi",), "realisasi_teks"),
+)
+_MONEY_FIGURES = {"anggaran", "realisasi_triwulan", "realisasi_kumulatif"}
+
+
+def _figure_text(column: str) -> pl.Expr:
+    """A figure column -> its text for a message ("1.000.000"), "kosong" when empty."""
+    value = rupiah(pl.col(column)) if column in _MONEY_FIGURES else pl.col(column).cast(pl.String)
+    return value.fill_null(pl.lit("kosong"))
+
+
+def _with_differences(rows: pl.DataFrame, key: list[str]) -> pl.DataFrame:
+    """Repeated rows -> the same with `angka_berbeda`: each figure that differs between the
+    copies, with its first SHOWN_VALUES values (in file, sheet, row order) and where each is.
+
+    "realisasi triwulan 1.000.000 di baris 11, 2.000.000 di baris 12": the place is the row
+    alone when every copy is in one sheet, else the file's name (the copies of one
+    submission share its folder), its sheet and row. Linear in rows; a figure with more
+    values ends with how many more there are, so a message stays short.
+    """
+    figures = [f for f in _FIGURES if all(c in rows.columns for c in f[1]) and f[2] in rows.columns]
+    if not figures:
+        return rows.with_columns(angka_berbeda=pl.lit(None, pl.String))
+    located = rows.sort(_ROW, nulls_last=False).with_columns(_tempat=_short_place(key))
+    parts = []
+    for i, (label, columns, shown) in enumerate(figures):
+        text = _figure_text(shown)
+        differs = pl.any_horizontal([pl.col(c).n_unique() > 1 for c in columns])
+        listed = (text + " di " + pl.col("_tempat")).filter(text.is_first_distinct())
+        more = text.n_unique() - SHOWN_VALUES
+        tail = (
+            pl.when(more > 0).then(" dan " + _grouped(more) + " nilai lain").otherwise(pl.lit(""))
+        )
+        parts.append(
+            pl.when(differs)
+            .then(pl.lit(f"{label} ") + listed.head(SHOWN_VALUES).str.join(", ") + tail)
+            .alias(f"_beda{i}")
+        )
+    texts = located.group_by(key).agg(parts)
+    joined = pl.concat_list([f"_beda{i}" for i in range(len(figures))]).list.drop_nulls()
+    texts = texts.select(*key, angka_berbeda=joined.list.join("; "))
+    return located.join(texts, on=key, how="left", nulls_equal=True).drop("_tempat")
+
+
+def _short_place(key: list[str]) -> pl.Expr:
+    """-> "baris 12" when every copy of the key is in one sheet, else "x.csv baris 12" or
+    "x.xlsx 'Lembar' baris 12" (the file's name without its folder)."""
+    row = "baris " + pl.col("baris").cast(pl.String)
+    name = pl.col("berkas").str.extract(r"([^/]+)$", 1)
+    sheet = pl.when(pl.col("lembar").is_not_null()).then(" '" + pl.col("lembar") + "'")
+    full = name + sheet.otherwise(pl.lit("")) + " " + row
+    one_place = pl.struct("berkas", "lembar").n_unique().over(key) == 1
+    return pl.when(one_place).then(row).otherwise(full)
+
+
 def _grouped(count: pl.Expr) -> pl.Expr:
     """Integer expression -> its text with Indonesian thousands dots (4996 -> "4.996")."""
     text = count.cast(pl.String)
@@ -77,7 +143,8 @@ def _classify(rows: pl.DataFrame, key: list[str], values: tuple[str, ...]) -> pl
     """
     count = pl.len().over(key)
     variants = pl.struct(list(values)).n_unique().over(key)
-    return _with_others(rows.filter(count > 1), key).with_columns(
+    repeated = _with_others(rows.filter(count > 1), key)
+    return _with_differences(repeated, key).with_columns(
         cek=pl.when(variants > 1).then(pl.lit("V006:berbeda")).otherwise(pl.lit("V006:sama")),
     )
 

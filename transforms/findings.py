@@ -241,6 +241,12 @@ def finalize(drafts: pl.DataFrame, run_id: str) -> pl.DataFrame:
         ),
         pesan=_message(),
         temuan_id=_identity_key(),
+        # History and acceptance are set later (transforms/history.py) from the previous
+        # release and penerimaan.csv; without them a finding is new and open.
+        status=pl.lit("baru"),
+        diterima=pl.lit(False),
+        alasan_terima=pl.lit(None, pl.String),
+        diterima_oleh=pl.lit(None, pl.String),
     )
     out = out.with_columns(_sha256_prefix(out.get_column("temuan_id")))
     # The same problem at several places (copies of one row) gets -2, -3, ... in file order.

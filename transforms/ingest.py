@@ -33,6 +33,7 @@ from transforms.sheets import (
     faithful,
     grid_columns,
     locate_header,
+    nearest_header,
 )
 from transforms.validate import failure_cases, to_findings
 
@@ -89,16 +90,57 @@ def _unrecognised_rows(lembar: Lembar, context: dict) -> pl.DataFrame:
     )
 
 
+def container(lembar: Lembar) -> str:
+    """-> what the steward calls it: "berkas" for a CSV, "lembar" for a worksheet."""
+    return "berkas" if lembar.lembar is None else "lembar"
+
+
+def _missing_text(header: Header) -> str:
+    """A header -> its missing required columns as the steward knows them, comma-separated."""
+    return ", ".join(
+        " atau ".join(LABEL.get(n, n) for n in group.split(" atau ")) for group in header.kurang
+    )
+
+
+def _found_text(header: Header) -> str:
+    """A header -> the columns it has, as written in the file: "'Kode', 'Uraian'"."""
+    return ", ".join(f"'{title}'" for title in header.judul.values())
+
+
+def _unrecognised(lembar: Lembar, context: dict) -> pl.DataFrame:
+    """A sheet without a recognised header -> its V001 draft: the columns missing from the
+    row that comes nearest to a header, or that no such row is in the top rows."""
+    where = {"berkas": lembar.berkas, "lembar": lembar.lembar, **context}
+    nearest = nearest_header(lembar.grid)
+    if nearest is None:
+        return note("V001:tak_dikenal", wadah=container(lembar), batas=HEADER_SCAN_ROWS, **where)
+    return note(
+        "V001:judul_kurang",
+        wadah=container(lembar),
+        jenis_tabel=nearest.jenis,
+        kolom_kurang=_missing_text(nearest),
+        kolom_ada=_found_text(nearest),
+        baris_judul=nearest.baris,
+        baris=nearest.baris,
+        **where,
+    )
+
+
 def _header_problems(lembar: Lembar, header: Header, context: dict) -> pl.DataFrame:
     """A located header -> V001 drafts for missing required or repeated columns."""
     where = {"berkas": lembar.berkas, "lembar": lembar.lembar, "baris": header.baris, **context}
     found = []
     if header.kurang:
-        missing = ", ".join(
-            " atau ".join(LABEL.get(n, n) for n in group.split(" atau ")) for group in header.kurang
-        )
         found.append(
-            note("V001:kolom_kurang", jenis_tabel=header.jenis, kolom_kurang=missing, **where)
+            note(
+                "V001:kolom_kurang",
+                wadah=container(lembar),
+                jenis_tabel=header.jenis,
+                kolom_kurang=_missing_text(header),
+                kolom_ada=_found_text(header),
+                baris_judul=header.baris,
+                **where,
+            )
         )
     if header.ganda:
         twice = ", ".join(LABEL.get(n, n) for n in header.ganda)
@@ -258,15 +300,7 @@ def ingest(
             header = locate_header(lembar.grid)
             if header is None:
                 if not lembar.tersembunyi:
-                    drafts.append(
-                        note(
-                            "V001:tak_dikenal",
-                            berkas=lembar.berkas,
-                            lembar=lembar.lembar,
-                            batas=HEADER_SCAN_ROWS,
-                            **context,
-                        )
-                    )
+                    drafts.append(_unrecognised(lembar, context))
                     unknown.append(_unrecognised_rows(lembar, context))
                 continue
             problems = _header_problems(lembar, header, context)

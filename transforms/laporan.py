@@ -20,6 +20,7 @@ from schemas.kode import normalized_words
 from transforms.aggregates import JUMLAH as TOTAL
 from transforms.aggregates import SEMUA, absorption, level_rows
 from transforms.capaian import capaian
+from transforms.history import open_findings
 from transforms.lineage import AsalLaporan, report_sources
 from transforms.numbers import MONEY
 from transforms.reconcile import PERCENT
@@ -495,8 +496,8 @@ def tabel_3_4(
 
 # --- findings and the whole report ------------------------------------------------------------
 def temuan_error(temuan: pl.DataFrame) -> pl.DataFrame:
-    """Curated temuan -> (aturan, jumlah) of the findings of level error, by rule."""
-    errors = temuan.filter(pl.col("tingkat") == "error")
+    """Curated temuan -> (aturan, jumlah) of the open findings of level error, by rule."""
+    errors = open_findings(temuan).filter(pl.col("tingkat") == "error")
     return (
         errors.group_by("aturan")
         .agg(pl.len().cast(pl.Int64).alias("jumlah"))
@@ -582,7 +583,7 @@ def build(tables: dict[str, pl.DataFrame], tahun: int) -> Laporan:
         efisiensi=efisiensi(serapan, ck, triwulan),
         kurva_s=kurva_s(serapan),
         temuan_error=temuan_error(temuan),
-        peringatan=temuan.filter(pl.col("tingkat") != "error").height,
+        peringatan=open_findings(temuan).filter(pl.col("tingkat") != "error").height,
         karantina=karantina.filter(pl.col("status") != "ganda").height,
         tidak_lengkap=incomplete(ra),
         asal=None if asal is None else report_sources(asal, ra, temuan, triwulan),

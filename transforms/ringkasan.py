@@ -9,6 +9,7 @@ from __future__ import annotations
 import polars as pl
 
 from transforms.findings import rupiah
+from transforms.history import open_findings
 from transforms.reconcile import percent
 
 FINDINGS_IN_TABLE = 1000
@@ -54,16 +55,39 @@ def findings_per_rule(temuan: pl.DataFrame) -> pl.DataFrame:
     return temuan.group_by("aturan", "tingkat").agg(jumlah=pl.len()).sort("aturan")
 
 
-def findings_per_bidang(temuan: pl.DataFrame) -> pl.DataFrame:
-    """Findings -> count per bidang: errors and warnings."""
+def findings_per_bidang(temuan: pl.DataFrame, selesai: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Findings (+ resolved ones) -> count per bidang: open errors and warnings, accepted
+    warnings, and each status against the previous release (baru, masih_ada, selesai).
+    """
+    frames = [_with_history(temuan)]
+    if selesai is not None and selesai.height:
+        frames.append(_with_history(selesai).with_columns(status=pl.lit("selesai")))
+    every = pl.concat(frames, how="diagonal_relaxed")
+    is_open = pl.col("status").ne("selesai") & ~pl.col("diterima")
     return (
-        temuan.with_columns(pl.col("kode_bidang").fill_null("(referensi)"))
+        every.with_columns(pl.col("kode_bidang").fill_null("(referensi)"))
         .group_by("kode_bidang")
         .agg(
-            error=(pl.col("tingkat") == "error").sum(),
-            peringatan=(pl.col("tingkat") == "peringatan").sum(),
+            error=(is_open & (pl.col("tingkat") == "error")).sum(),
+            peringatan=(is_open & (pl.col("tingkat") == "peringatan")).sum(),
+            diterima=(pl.col("status").ne("selesai") & pl.col("diterima")).sum(),
+            baru=(pl.col("status") == "baru").sum(),
+            masih_ada=(pl.col("status") == "masih_ada").sum(),
+            selesai=(pl.col("status") == "selesai").sum(),
         )
         .sort("kode_bidang")
+    )
+
+
+def _with_history(temuan: pl.DataFrame) -> pl.DataFrame:
+    """Findings -> kode_bidang, tingkat, status and diterima (defaults where a column is absent)."""
+    status = pl.col("status") if "status" in temuan.columns else pl.lit("baru")
+    diterima = pl.col("diterima") if "diterima" in temuan.columns else pl.lit(False)
+    return temuan.select(
+        "kode_bidang",
+        "tingkat",
+        status=status.fill_null("baru"),
+        diterima=diterima.fill_null(False),
     )
 
 
@@ -89,6 +113,17 @@ def absorption_per_program(realisasi: pl.DataFrame, triwulan: int) -> pl.DataFra
     )
 
 
+def link(title: str, where: str) -> str:
+    """-> a Markdown link for an http(s) address; a local path is said as text to copy.
+
+    A browser showing the Prefect UI refuses to open file:// links ("Not allowed to load
+    local resource"), so none is ever written.
+    """
+    if where.startswith(("http://", "https://")):
+        return f"[{title}]({where})"
+    return f"{title}: `{where}`"
+
+
 def summary_markdown(
     *,
     run_id: str,
@@ -100,10 +135,16 @@ def summary_markdown(
     gate_line: str,
     data_docs: str,
     findings_path: str,
+    selesai: pl.DataFrame | None = None,
 ) -> str:
-    """A run's tables -> the Markdown summary a steward reads in the Prefect UI."""
+    """A run's tables (+ the findings resolved since the previous release) -> the Markdown
+    summary a steward reads in the Prefect UI; accepted warnings are not counted as open.
+    """
     files = files_read(hitungan)
-    errors = temuan.filter(pl.col("tingkat") == "error").height
+    terbuka = open_findings(temuan)
+    errors = terbuka.filter(pl.col("tingkat") == "error").height
+    accepted = temuan.height - terbuka.height
+    resolved = 0 if selesai is None else selesai.height
     totals = files.select(pl.exclude("berkas").sum()).row(0, named=True)
     return "\n\n".join(
         [
@@ -111,15 +152,18 @@ def summary_markdown(
             f"Run `{run_id}`. {len(files)} berkas dibaca: {totals['dibaca']} baris, "
             f"{totals['diterima']} diterima, {totals['karantina']} dikarantina, "
             f"{totals['bukan_data']} bukan data (jumlah/keterangan). "
-            f"{temuan.height} temuan ({errors} error).",
-            f"Gerbang mutu: {gate_line}. [Data Docs]({data_docs}) · "
-            f"[Temuan (Parquet)]({findings_path}) · `lkjip failures --tahun {tahun}`",
+            f"{terbuka.height} temuan terbuka ({errors} error)"
+            + (f", {accepted} peringatan diterima" if accepted else "")
+            + (f", {resolved} selesai sejak rilis sebelumnya" if resolved else "")
+            + ".",
+            f"Gerbang mutu: {gate_line}. {link('Data Docs', data_docs)} · "
+            f"{link('Halaman temuan', findings_path)} · `lkjip failures --tahun {tahun}`",
             "## Serapan per program",
             _markdown_table(absorption_per_program(realisasi, triwulan)),
             "## Temuan per aturan",
             _markdown_table(findings_per_rule(temuan)),
             "## Temuan per bidang",
-            _markdown_table(findings_per_bidang(temuan)),
+            _markdown_table(findings_per_bidang(temuan, selesai)),
             "## Berkas dibaca",
             _markdown_table(files),
         ]
@@ -129,4 +173,5 @@ def summary_markdown(
 def findings_rows(temuan: pl.DataFrame) -> list[dict]:
     """Findings -> the rows of the findings table artifact (the first FINDINGS_IN_TABLE)."""
     columns = ["aturan", "tingkat", "triwulan", "kode_bidang", "berkas", "baris", "kolom", "pesan"]
-    return temuan.select(columns).head(FINDINGS_IN_TABLE).to_dicts()
+    history = [c for c in ("status", "diterima") if c in temuan.columns]
+    return temuan.select(*columns, *history).head(FINDINGS_IN_TABLE).to_dicts()

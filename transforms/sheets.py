@@ -8,11 +8,12 @@ Indonesian text (see numbers.format_cell_number), so one parser serves every for
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 
 import polars as pl
 
-from schemas.cells import column_letter  # noqa: F401 (re-exported for transforms)
+from schemas.cells import column_letter
 from schemas.headers import KOLOM, PENGENAL, SALAH_SATU, aliases, normalize_header
 
 HEADER_SCAN_ROWS = 30
@@ -108,23 +109,52 @@ def locate_header(grid: pl.DataFrame, scan: int = HEADER_SCAN_ROWS) -> Header | 
     only it has an indicator column.
     """
     columns = grid_columns(grid)
+    for posisi, row, cells, jenis, found, twice in _candidates(grid, scan):
+        if all(name in found for name in PENGENAL[jenis]):
+            return replace(
+                _header(posisi, row, cells, jenis, found, twice),
+                semua_judul={c: cells.get(c) or column_letter(int(c[1:])) for c in columns},
+                lebar=max(int(c[1:]) for c in cells),
+            )
+    return None
+
+
+def nearest_header(grid: pl.DataFrame, scan: int = HEADER_SCAN_ROWS) -> Header | None:
+    """Grid with no recognised header -> the top row naming the most columns of one table
+    kind (at least two), with the required columns it lacks in `kurang`; or None.
+
+    It answers the steward's question "what is missing, and where did you look": a header
+    on row 3 without its "Realisasi TW" column is reported as such, not as no header.
+    """
+    best: Header | None = None
+    for posisi, row, cells, jenis, found, twice in _candidates(grid, scan):
+        if len(found) >= 2 and (best is None or len(found) > len(best.kolom)):
+            best = _header(posisi, row, cells, jenis, found, twice)
+    return best
+
+
+def _candidates(grid: pl.DataFrame, scan: int) -> Iterator[tuple]:
+    """Grid -> (posisi, row, cells, jenis, found, twice) for each top row and table kind,
+    kinerja first."""
+    columns = grid_columns(grid)
     for posisi, row in enumerate(grid.head(scan).iter_rows(named=True)):
         cells = {c: row[c] for c in columns if row[c] is not None}
         for jenis in ("kinerja", "keuangan"):
             found, twice = _match_row(cells, jenis)
-            if all(name in found for name in PENGENAL[jenis]):
-                return Header(
-                    jenis=jenis,
-                    posisi=posisi,
-                    baris=row["baris"],
-                    kolom=found,
-                    judul={name: cells[c] for name, c in found.items()},
-                    kurang=_missing(found, jenis),
-                    ganda=twice,
-                    semua_judul={c: cells.get(c) or column_letter(int(c[1:])) for c in columns},
-                    lebar=max(int(c[1:]) for c in cells),
-                )
-    return None
+            yield posisi, row, cells, jenis, found, twice
+
+
+def _header(posisi: int, row: dict, cells: dict, jenis: str, found: dict, twice) -> Header:
+    """A candidate header row -> its Header (columns found, their titles, what is lacking)."""
+    return Header(
+        jenis=jenis,
+        posisi=posisi,
+        baris=row["baris"],
+        kolom=found,
+        judul={name: cells[c] for name, c in found.items()},
+        kurang=_missing(found, jenis),
+        ganda=twice,
+    )
 
 
 def body(grid: pl.DataFrame, header: Header) -> pl.DataFrame:
