@@ -356,7 +356,7 @@ def summarise(
             triwulan=triwulan,
             hitungan=result.hitungan,
             temuan=result.temuan,
-            realisasi=result.realisasi_anggaran,
+            serapan=result.serapan_anggaran,
             gate_line=checked.summary(),
             data_docs=data_docs,
             findings_path=findings,

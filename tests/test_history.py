@@ -10,9 +10,13 @@ from cli_runner import run_lkjip
 from conftest import RAW
 from fixtures_faults import KELEMBAGAAN_TW4, minus_sign, overspend_tw4
 
+from schemas.curated import RealisasiAnggaran, polars_schema
 from transforms import history
+from transforms.aggregates import absorption
 from transforms.findings import draft, finalize
 from transforms.ringkasan import findings_per_bidang, summary_markdown
+
+NO_NAMES = pl.DataFrame(schema={"kode": pl.String, "uraian": pl.String})
 
 TAHUN = 2023
 
@@ -124,14 +128,7 @@ def test_the_summary_counts_each_status_per_bidang_and_no_accepted_warning_as_op
         triwulan=4,
         hitungan=pl.DataFrame({"berkas": ["a.csv"], "status": ["diterima"], "baris": [1]}),
         temuan=now,
-        realisasi=pl.DataFrame(
-            schema={
-                "triwulan": pl.Int8,
-                "kode_program": pl.String,
-                "pagu": pl.Decimal(18, 2),
-                "realisasi_kumulatif": pl.Decimal(18, 2),
-            }
-        ),
+        serapan=absorption(pl.DataFrame(schema=polars_schema(RealisasiAnggaran)), NO_NAMES),
         gate_line="lulus",
         data_docs="http://x",
         findings_path="http://y",

@@ -109,11 +109,6 @@ def empty_draft() -> pl.DataFrame:
     return pl.DataFrame(schema=TEMUAN_DRAFT)
 
 
-def empty_temuan() -> pl.DataFrame:
-    """-> an empty published findings frame."""
-    return pl.DataFrame(schema=TEMUAN)
-
-
 def rupiah(value: pl.Expr) -> pl.Expr:
     """Decimal expression -> Indonesian text: 1234567.50 -> "1.234.567,50" (no ",00" if whole)."""
     text = value.cast(MONEY).cast(pl.String)

@@ -193,11 +193,6 @@ def grouped(value: int | Decimal) -> str:
     return f"{int(value):,}".replace(",", ".")
 
 
-def is_unreadable(text: pl.Expr, parsed: pl.Expr) -> pl.Expr:
-    """True where a cell holds text that did not parse (an empty cell is not unreadable)."""
-    return text.is_not_null() & parsed.is_null()
-
-
 def parse_text(text: str | None, *, max_decimals: int | None = 2) -> Decimal | None:
     """One string -> Decimal, or None where empty or unreadable (same rules as `parse_number`)."""
     frame = pl.DataFrame({"t": [text]}, schema={"t": pl.String})

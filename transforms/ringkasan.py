@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from transforms.aggregates import JUMLAH, SEMUA, level_rows
 from transforms.findings import rupiah
 from transforms.history import open_findings
-from transforms.reconcile import percent
 
 FINDINGS_IN_TABLE = 1000
 
@@ -91,23 +91,17 @@ def _with_history(temuan: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def absorption_per_program(realisasi: pl.DataFrame, triwulan: int) -> pl.DataFrame:
-    """realisasi_anggaran -> per program at the quarter: pagu, cumulative realisation, %."""
-    quarter = realisasi.filter(pl.col("triwulan") == triwulan)
-    per_program = quarter.group_by("kode_program").agg(
-        pl.col("pagu").sum(), pl.col("realisasi_kumulatif").sum()
+def absorption_per_program(serapan: pl.DataFrame, triwulan: int) -> pl.DataFrame:
+    """serapan_anggaran -> per program at the quarter, then the total: pagu, cumulative
+    realisation and absorption (the published sums, not a second computation)."""
+    rows = pl.concat(
+        [level_rows(serapan, tingkat, SEMUA, triwulan) for tingkat in ("program", JUMLAH)]
     )
-    total = quarter.select(
-        pl.lit("JUMLAH").alias("kode_program"),
-        pl.col("pagu").sum(),
-        pl.col("realisasi_kumulatif").sum(),
-    )
-    both = pl.concat([per_program.sort("kode_program"), total])
-    return both.select(
-        program=pl.col("kode_program"),
+    return rows.select(
+        program=pl.coalesce("kode", pl.lit("JUMLAH")),
         pagu=rupiah(pl.col("pagu")),
         realisasi=rupiah(pl.col("realisasi_kumulatif")),
-        serapan_persen=percent(pl.col("realisasi_kumulatif"), pl.col("pagu"))
+        serapan_persen=pl.col("persen_realisasi")
         .cast(pl.String)
         .str.replace(".", ",", literal=True),
     )
@@ -131,7 +125,7 @@ def summary_markdown(
     triwulan: int,
     hitungan: pl.DataFrame,
     temuan: pl.DataFrame,
-    realisasi: pl.DataFrame,
+    serapan: pl.DataFrame,
     gate_line: str,
     data_docs: str,
     findings_path: str,
@@ -159,7 +153,7 @@ def summary_markdown(
             f"Gerbang mutu: {gate_line}. {link('Data Docs', data_docs)} · "
             f"{link('Halaman temuan', findings_path)} · `lkjip failures --tahun {tahun}`",
             "## Serapan per program",
-            _markdown_table(absorption_per_program(realisasi, triwulan)),
+            _markdown_table(absorption_per_program(serapan, triwulan)),
             "## Temuan per aturan",
             _markdown_table(findings_per_rule(temuan)),
             "## Temuan per bidang",
