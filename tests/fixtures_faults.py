@@ -15,6 +15,7 @@ import re
 import shutil
 from pathlib import Path
 
+import openpyxl
 import xlsxwriter
 from python_calamine import CalamineWorkbook
 
@@ -91,33 +92,44 @@ def write_sheets(path: Path, sheets: dict[str, list[list[Cell]]]) -> None:
     book.close()
 
 
-def cell_text(raw: Path, berkas: str, lembar: str | None, sel: str) -> str:
-    """A file's cell as the steward sees it: CSV text as written, a workbook cell's value."""
-    row, column = _address(sel)
-    path = raw / berkas
-    if lembar is None:
-        rows = list(csv.reader(io.StringIO(_decode(path.read_bytes())), delimiter=_sep(path)))
-    else:
-        rows = read_sheets(path)[lembar]
-    value = rows[row][column] if row < len(rows) and column < len(rows[row]) else ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value)
+def _text(value: object) -> str | None:
+    """A cell as read by openpyxl or csv -> stripped text, None when blank."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
 
 
-def _decode(data: bytes) -> str:
-    """CSV bytes -> text (UTF-8 with or without BOM, else Windows-1252)."""
+def _csv_rows(path: Path) -> list[list[str | None]]:
+    """A CSV in any contract dialect -> its records, split by the separator of its first line."""
+    raw = path.read_bytes()
     try:
-        return data.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return data.decode("cp1252")
+        text = raw.decode("cp1252")
+    first = text.splitlines()[0]
+    separator = ";" if first.count(";") > first.count(",") else ","
+    return [[_text(c) for c in row] for row in csv.reader(io.StringIO(text), delimiter=separator)]
 
 
-def _sep(path: Path) -> str:
-    """-> the CSV's separator: the one its header line holds more of."""
-    first = _decode(path.read_bytes()).splitlines()
-    header = max(first[:5], key=lambda line: max(line.count(";"), line.count(",")))
-    return ";" if header.count(";") > header.count(",") else ","
+def read_plainly(path: Path) -> dict[str | None, list[list[str | None]]]:
+    """A file -> {sheet name (None for a CSV): rows of text cells}, without the pipeline."""
+    if path.suffix.lower() == ".csv":
+        return {None: _csv_rows(path)}
+    workbook = openpyxl.load_workbook(path, data_only=True)
+    return {
+        ws.title: [[_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+        for ws in workbook.worksheets
+    }
+
+
+def cell_text(raw: Path, berkas: str, lembar: str | None, sel: str) -> str:
+    """A file's cell as the steward sees it, read without the pipeline (CSV text as
+    written, a workbook cell's value); "" when empty."""
+    row, column = _address(sel)
+    rows = read_plainly(raw / berkas)[lembar]
+    value = rows[row][column] if row < len(rows) and column < len(rows[row]) else None
+    return value or ""
 
 
 def edit_csv_line(raw: Path, berkas: str, line: int, old: str, new: str) -> None:

@@ -11,16 +11,15 @@ faulty submission that mixes the faults of tests/test_ingest_rules.py.
 from __future__ import annotations
 
 import csv
-import io
 import re
 import shutil
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
-import openpyxl
 import polars as pl
 import pytest
+from fixtures_faults import read_plainly
 from fixtures_xlsx import (
     CSV_SEMICOLON_HEADER,
     PLAIN_HEADER,
@@ -57,37 +56,6 @@ Sheet = tuple[str, str | None]  # (berkas, lembar); lembar is None for a CSV
 
 
 # --------------------------------------------------------------------------- plain readers
-
-
-def _text(value: object) -> str | None:
-    """A cell as read by openpyxl or csv -> stripped text, None when blank."""
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _csv_rows(path: Path) -> list[list[str | None]]:
-    """A CSV in any contract dialect -> its records, split by the separator of its first line."""
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252")
-    first = text.splitlines()[0]
-    separator = ";" if first.count(";") > first.count(",") else ","
-    return [[_text(c) for c in row] for row in csv.reader(io.StringIO(text), delimiter=separator)]
-
-
-def read_plainly(path: Path) -> dict[str | None, list[list[str | None]]]:
-    """A file -> {sheet name (None for a CSV): rows of text cells}, without the pipeline."""
-    if path.suffix.lower() == ".csv":
-        return {None: _csv_rows(path)}
-    workbook = openpyxl.load_workbook(path, data_only=True)
-    return {
-        ws.title: [[_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
-        for ws in workbook.worksheets
-    }
 
 
 def header_index(rows: list[list[str | None]]) -> int | None:
