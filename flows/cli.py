@@ -33,8 +33,8 @@ from typer._click.exceptions import (
 from typer._click.formatting import HelpFormatter
 from typer.core import TyperGroup
 
-from flows.pipeline import LkjipError
-from flows.publish import KEEP_RELEASES, PublishError, Rilis
+from flows.raw_folder import LkjipError
+from flows.release_store import KEEP_RELEASES, PublishError, Release
 from transforms.findings import reading_order
 
 # The help screen's own words (click's and Typer's) in Bahasa Indonesia.
@@ -159,7 +159,7 @@ def run(
     ] = 0,
 ) -> None:
     """Consolidate quarters 1..TRIWULAN of TAHUN from RAW and publish to CURATED."""
-    from flows.publish import run_lock
+    from flows.release_store import run_lock
     from flows.serve import temporary_api
 
     check_inputs(raw, tahun)
@@ -169,7 +169,7 @@ def run(
             say(f"Run lain sudah selesai; lanjut setelah menunggu {waited:.0f} detik")
         quiet_known_errors()
         with temporary_api(say=say) as api_url:
-            from flows.consolidate import flow_with_runner
+            from flows.prefect_flow import flow_with_runner
 
             try:
                 result = flow_with_runner(dask)(
@@ -206,7 +206,7 @@ def check_inputs(raw: Path, tahun: int) -> None:
     The reference files are small; reading them here once more costs little and spares
     the operator a Prefect server start and a traceback for a missing or broken DPA.
     """
-    from flows.pipeline import load_references
+    from flows.raw_folder import load_references
 
     if not (raw / str(tahun)).is_dir():
         raise LkjipError(f"folder {raw / str(tahun)} tidak ada")
@@ -435,7 +435,7 @@ def failures(
 
 def _print_returns(temuan: pl.DataFrame, raw: Path, tahun: int, triwulan: int, out: Path) -> None:
     """Findings -> each bidang's files returned with their faults marked, and where they are."""
-    from flows.returns import write_returns
+    from flows.annotated_return import write_returns
 
     written = write_returns(temuan, raw, tahun, triwulan, out)
     for item in written:
@@ -462,7 +462,7 @@ def report(
     ] = False,
 ) -> None:
     """Write the LKjIP tables and charts of TAHUN from CURATED as .xlsx and .html (and .pdf)."""
-    from flows.report import make_report
+    from flows.annual_report import make_report
 
     with progress() as step:
         step(f"Membuat laporan {tahun} (.xlsx dan .html)")
@@ -507,7 +507,7 @@ def rilis(
     ] = None,
 ) -> None:
     """List the releases of TAHUN in CURATED, or make an earlier one current (--kembali)."""
-    from flows.publish import list_releases, restore_release
+    from flows.release_store import list_releases, restore_release
 
     if kembali is not None:
         restored, previous = restore_release(curated, tahun, kembali, say=say)
@@ -537,7 +537,7 @@ WIDE_RELEASES = 160  # a release's row fits on one line from this many columns o
 
 
 def releases_table(
-    found: list[Rilis], tahun: int, curated: Path, width: int | None = None
+    found: list[Release], tahun: int, curated: Path, width: int | None = None
 ) -> Table:
     """Releases of a year -> a rich table: current mark, id, run id, date, findings, total.
 
@@ -578,7 +578,7 @@ def releases_table(
     return table
 
 
-def _total_text(item: Rilis) -> str:
+def _total_text(item: Release) -> str:
     """Release -> 'TW4: Rp 25.035.654.473', its total realisasi kumulatif of its last quarter."""
     from flows.releases import rupiah
 
@@ -596,7 +596,7 @@ def read_findings(curated: Path, tahun: int, status: str | None) -> pl.DataFrame
     """
     from typer._click.globals import get_current_context
 
-    from transforms.history import conform
+    from transforms.finding_history import conform
 
     if status is not None and status not in STATUS_TEMUAN:
         raise UsageError(
@@ -671,7 +671,7 @@ def append_acceptance(raw: Path, tahun: int, values: list[str]) -> tuple[Path, i
     import csv
     import io
 
-    from flows.pipeline import REFERENSI_DIR, REFERENSI_SUFFIXES
+    from flows.raw_folder import REFERENSI_DIR, REFERENSI_SUFFIXES
 
     folder = raw / str(tahun) / REFERENSI_DIR
     others = [folder / f"penerimaan{x}" for x in REFERENSI_SUFFIXES if x != ".csv"]
@@ -848,9 +848,9 @@ def _narrow_findings_table(temuan: pl.DataFrame) -> Table:
 
 
 def write_findings_xlsx(temuan: pl.DataFrame, path: Path) -> None:
-    """Findings -> the workbook a steward sends as is (flows/returns.py): a summary sheet,
+    """Findings -> the workbook a steward sends as is (flows/annotated_return.py): a summary sheet,
     one named table per bidang with Indonesian titles, filters and a frozen header."""
-    from flows.returns import write_findings_workbook
+    from flows.annotated_return import write_findings_workbook
 
     write_findings_workbook(temuan, path)
 
@@ -883,7 +883,7 @@ def main(argv: list[str] | None = None) -> None:
     except (LkjipError, PublishError) as error:
         fail(str(error))
     except OSError as error:
-        from flows.publish import os_error_text
+        from flows.release_store import os_error_text
 
         fail(os_error_text(error, "perintah ini"))
     sys.exit(code if isinstance(code, int) else 0)

@@ -140,7 +140,7 @@ def render(temuan: pl.DataFrame, tahun: int, run_id: str | None = None) -> str:
         f"<h1>Temuan konsolidasi tahun {tahun}</h1>"
         f"<p>{about}{findings.height} temuan ({errors} error), per bidang dan aturan.</p>"
         f'<form id="saring">{_select("bidang", "Bidang", bidang)}'
-        f"{_select('aturan', 'Aturan', rules)}{_select('tingkat', 'Tingkat', levels)}</form>"
+        f"{_select('aturan', 'Rule', rules)}{_select('tingkat', 'Tingkat', levels)}</form>"
         f'<p id="jumlah"></p>'
         + (sections or "<p>Tidak ada temuan.</p>")
         + f"<script>{SCRIPT}</script></body></html>"

@@ -1,6 +1,6 @@
 """Reading files as the bidang send them: CSV in any accepted dialect, and workbooks.
 
-Every file becomes a list of `Lembar` (text grids) or a `BerkasRusak` saying, in the
+Every file becomes a list of `SheetGrid` (text grids) or a `UnreadableFile` saying, in the
 steward's language, why it could not be read. Nothing here interprets the cells;
 transforms/ does that.
 
@@ -12,7 +12,7 @@ its own memory and CPU caps (flows/workbook_child.py): it allocates a sheet's wh
 rectangle before its size can be asked.
 
 Every limit of schemas/limits.py is checked before the cells it bounds are built: a file
-or sheet over one is refused (`MelebihiBatas`, reported as V001:batas), never read.
+or sheet over one is refused (`OverLimit`, reported as V001:batas), never read.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from schemas.limits import (
     WORKBOOK_MEMORY_BYTES,
 )
 from transforms.numbers import format_cell_number, grouped
-from transforms.sheets import HasilBaca, Lembar, column_letter, faithful
+from transforms.sheets import ReadResult, SheetGrid, column_letter, faithful
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 # Workbook formats calamine could open but whose size cannot be checked before it does.
@@ -59,11 +59,11 @@ _CHILD = Path(__file__).with_name("workbook_child.py")
 csv.field_size_limit(MAX_CELL_CHARS)
 
 
-class BerkasRusak(Exception):
+class UnreadableFile(Exception):
     """A file that cannot be read; the message is for the steward, in Bahasa Indonesia."""
 
 
-class MelebihiBatas(BerkasRusak):
+class OverLimit(UnreadableFile):
     """A file over one of the limits of schemas/limits.py, refused before it is read."""
 
 
@@ -73,37 +73,37 @@ def is_ignored(path: Path) -> bool:
     return name in IGNORED_NAMES or name.startswith("~$") or name.startswith("._")
 
 
-def read_file(path: Path, berkas: str) -> HasilBaca:
+def read_file(path: Path, berkas: str) -> ReadResult:
     """File on disk -> its sheets as text grids, or the reason it cannot be read."""
     berkas = faithful(berkas)
     try:
-        return HasilBaca(berkas, tuple(_read(path, berkas)))
-    except MelebihiBatas as problem:
-        return HasilBaca(berkas, masalah=str(problem), cek=BATAS)
-    except BerkasRusak as problem:
-        return HasilBaca(berkas, masalah=str(problem))
+        return ReadResult(berkas, tuple(_read(path, berkas)))
+    except OverLimit as problem:
+        return ReadResult(berkas, problem=str(problem), check=BATAS)
+    except UnreadableFile as problem:
+        return ReadResult(berkas, problem=str(problem))
     except (OSError, ValueError, csv.Error, MemoryError) as problem:
         # Whatever a hostile or damaged file does to a reader, it is that file's finding;
         # the other files of the run go on.
-        return HasilBaca(berkas, masalah=f"berkas tidak dapat dibaca ({type(problem).__name__})")
+        return ReadResult(berkas, problem=f"berkas tidak dapat dibaca ({type(problem).__name__})")
 
 
-def _read(path: Path, berkas: str) -> list[Lembar]:
-    """File -> sheets; raises BerkasRusak."""
+def _read(path: Path, berkas: str) -> list[SheetGrid]:
+    """File -> sheets; raises UnreadableFile."""
     suffix = path.suffix.lower()
     if suffix in UNSUPPORTED_WORKBOOKS:
-        raise BerkasRusak(
+        raise UnreadableFile(
             f"format buku kerja '{suffix}' tidak diterima; buka di Excel lalu simpan ulang "
             "sebagai .xlsx"
         )
     if suffix not in WORKBOOK_SUFFIXES | CSV_SUFFIXES:
-        raise BerkasRusak(
+        raise UnreadableFile(
             f"format berkas '{path.suffix or path.name}' tidak didukung "
             "(yang diterima: .xlsx, .xls, .csv)"
         )
     head = read_bytes(path, 4)
     if not head:
-        raise BerkasRusak("berkas kosong (0 byte)")
+        raise UnreadableFile("berkas kosong (0 byte)")
     if head in (_ZIP_MAGIC, _OLE_MAGIC) or suffix in WORKBOOK_SUFFIXES:
         return read_workbook(path, berkas)
     return [read_csv(path, berkas)]
@@ -119,15 +119,15 @@ def read_bytes(path: Path, limit: int | None = None) -> bytes:
     with os.fdopen(fd, "rb") as handle:
         info = os.fstat(handle.fileno())
         if not stat.S_ISREG(info.st_mode):
-            raise BerkasRusak("bukan berkas biasa (mis. pipa atau perangkat)")
+            raise UnreadableFile("bukan berkas biasa (mis. pipa atau perangkat)")
         if info.st_size > MAX_FILE_BYTES:
-            raise MelebihiBatas(
+            raise OverLimit(
                 f"berkas berukuran {size_text(info.st_size)}, melebihi batas "
                 f"{size_text(MAX_FILE_BYTES)}"
             )
         data = handle.read(MAX_FILE_BYTES + 1 if limit is None else limit)
     if len(data) > MAX_FILE_BYTES:  # it grew after it was measured
-        raise MelebihiBatas(f"berkas melebihi batas {size_text(MAX_FILE_BYTES)}")
+        raise OverLimit(f"berkas melebihi batas {size_text(MAX_FILE_BYTES)}")
     return data
 
 
@@ -168,9 +168,9 @@ def workbook_limits() -> dict[str, int]:
     }
 
 
-def _too_costly() -> MelebihiBatas:
+def _too_costly() -> OverLimit:
     """-> the refusal of a workbook whose reading process ran out of memory or time."""
-    return MelebihiBatas(
+    return OverLimit(
         f"buku kerja ini memerlukan lebih dari {size_text(WORKBOOK_MEMORY_BYTES)} "
         f"memori atau {WORKBOOK_CPU_SECONDS} detik untuk dibuka (mis. ada isi di sel yang "
         "sangat jauh seperti XFD1048576)"
@@ -194,31 +194,33 @@ def open_in_child(path: Path) -> dict:
     return json.loads(done.stdout)
 
 
-def _file_problem(result: dict) -> BerkasRusak | None:
+def _file_problem(result: dict) -> UnreadableFile | None:
     """The reading process's answer -> the refusal of the whole file, or None."""
     galat = result.get("galat")
     if galat is None:
         return None
     if galat == "isi_zip":
-        return MelebihiBatas(
+        return OverLimit(
             f"isi berkas terlalu besar setelah dibuka ({size_text(result['nilai'])}, batas "
             f"{size_text(MAX_UNCOMPRESSED_BYTES)}); pecah menjadi beberapa berkas"
         )
     if galat == "lembar":
-        return MelebihiBatas(
+        return OverLimit(
             f"buku kerja berisi {grouped(result['nilai'])} lembar, melebihi batas "
             f"{MAX_SHEETS} lembar; pindahkan lembar realisasi ke buku kerja tersendiri"
         )
     if galat == "zip":
-        return BerkasRusak(f"berkas rusak atau terpotong ({result['rincian']})")
+        return UnreadableFile(f"berkas rusak atau terpotong ({result['rincian']})")
     if galat == "bukan_xlsx":
-        return BerkasRusak(
+        return UnreadableFile(
             "berkas zip ini bukan buku kerja Excel .xlsx (mungkin .xlsb, .ods atau dokumen "
             "lain); buka di Excel lalu simpan ulang sebagai .xlsx"
         )
     if galat == "baca":
-        return BerkasRusak(f"lembar '{result['nama']}' tidak dapat dibaca ({result['rincian']})")
-    return BerkasRusak(f"berkas tidak dapat dibuka sebagai buku kerja Excel ({result['rincian']})")
+        return UnreadableFile(f"lembar '{result['nama']}' tidak dapat dibaca ({result['rincian']})")
+    return UnreadableFile(
+        f"berkas tidak dapat dibuka sebagai buku kerja Excel ({result['rincian']})"
+    )
 
 
 def sheet_limit_message(sheet: dict) -> str:
@@ -241,17 +243,17 @@ def sheet_limit_message(sheet: dict) -> str:
     return what
 
 
-def read_workbook(path: Path, berkas: str) -> list[Lembar]:
+def read_workbook(path: Path, berkas: str) -> list[SheetGrid]:
     """Workbook -> one text grid per worksheet (chart sheets skipped).
 
-    A sheet over a limit comes back empty with its `masalah`; a file the reading process
-    could not open at all raises BerkasRusak.
+    A sheet over a limit comes back empty with its `problem`; a file the reading process
+    could not open at all raises UnreadableFile.
     """
     result = open_in_child(path)
     problem = _file_problem(result)
     if problem is not None:
         raise problem
-    sheets: list[Lembar] = []
+    sheets: list[SheetGrid] = []
     for sheet in result["lembar"]:
         problem = _file_problem(sheet)
         if problem is not None:
@@ -259,10 +261,10 @@ def read_workbook(path: Path, berkas: str) -> list[Lembar]:
         hidden = sheet["tersembunyi"]
         if "batas" in sheet:
             message = sheet_limit_message(sheet)
-            sheets.append(Lembar(berkas, sheet["nama"], to_grid([]), hidden, masalah=message))
+            sheets.append(SheetGrid(berkas, sheet["nama"], to_grid([]), hidden, problem=message))
             continue
         grid = to_grid([[_cell_text(v) for v in row] for row in sheet["baris"]])
-        sheets.append(Lembar(berkas, sheet["nama"], grid, tersembunyi=hidden))
+        sheets.append(SheetGrid(berkas, sheet["nama"], grid, hidden=hidden))
     return sheets
 
 
@@ -272,12 +274,12 @@ def read_workbook(path: Path, berkas: str) -> list[Lembar]:
 def decode(raw: bytes) -> str:
     """CSV bytes -> text: UTF-8 (with or without BOM), else Windows-1252."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise BerkasRusak(
+        raise UnreadableFile(
             "berkas tersimpan sebagai Unicode (UTF-16); simpan ulang sebagai "
             "'CSV UTF-8' atau 'CSV (dipisah koma)'"
         )
     if b"\x00" in raw[:4096]:
-        raise BerkasRusak("berkas bukan teks CSV (berisi data biner)")
+        raise UnreadableFile("berkas bukan teks CSV (berisi data biner)")
     if raw.startswith(b"\xef\xbb\xbf"):
         return raw[3:].decode("utf-8", errors="strict")
     try:
@@ -287,7 +289,7 @@ def decode(raw: bytes) -> str:
     try:
         return raw.decode("cp1252")
     except UnicodeDecodeError as exc:
-        raise BerkasRusak(
+        raise UnreadableFile(
             "pengodean karakter tidak dikenal (simpan sebagai CSV UTF-8 atau Windows-1252)"
         ) from exc
 
@@ -312,12 +314,12 @@ def sniff_separator(text: str) -> str:
 
 
 def check_csv_size(text: str, separator: str) -> None:
-    """CSV text -> nothing, or MelebihiBatas before it is split: too many lines, a line with
+    """CSV text -> nothing, or OverLimit before it is split: too many lines, a line with
     too many separators, or too many cells in all (counted on the text, so a 50 MB line of
     `a,` never becomes 25 million cells)."""
     lines = text.splitlines()
     if len(lines) > MAX_ROWS:
-        raise MelebihiBatas(
+        raise OverLimit(
             f"berkas CSV berisi {grouped(len(lines))} baris, melebihi batas "
             f"{grouped(MAX_ROWS)} baris"
         )
@@ -325,23 +327,23 @@ def check_csv_size(text: str, separator: str) -> None:
     for number, line in enumerate(lines, start=1):
         width = line.count(separator) + 1
         if width > MAX_COLUMNS:
-            raise MelebihiBatas(
+            raise OverLimit(
                 f"baris {grouped(number)} berisi {grouped(width)} kolom (dipisah '{separator}'), "
                 f"melebihi batas {grouped(MAX_COLUMNS)} kolom"
             )
         cells += width
     if cells > MAX_CELLS:
-        raise MelebihiBatas(
+        raise OverLimit(
             f"berkas CSV berisi {grouped(cells)} sel, melebihi batas {grouped(MAX_CELLS)} sel"
         )
 
 
 def check_csv_records(rows: list[list[str]], separator: str) -> None:
-    """Split CSV records -> nothing, or MelebihiBatas for one wider than MAX_COLUMNS (quoted
+    """Split CSV records -> nothing, or OverLimit for one wider than MAX_COLUMNS (quoted
     line breaks can join lines into one record)."""
     for number, row in enumerate(rows, start=1):
         if len(row) > MAX_COLUMNS:
-            raise MelebihiBatas(
+            raise OverLimit(
                 f"baris {grouped(number)} berisi {grouped(len(row))} kolom (dipisah "
                 f"'{separator}'), melebihi batas {grouped(MAX_COLUMNS)} kolom"
             )
@@ -374,17 +376,17 @@ def split_csv(text: str, separator: str) -> tuple[list[list[str]], set[int]]:
     return rows, broken
 
 
-def read_csv(path: Path, berkas: str) -> Lembar:
+def read_csv(path: Path, berkas: str) -> SheetGrid:
     """CSV file -> one text grid; `baris` is the row number Excel shows when it opens it."""
     text = decode(read_bytes(path))
     if not text.strip():
-        raise BerkasRusak("berkas kosong")
+        raise UnreadableFile("berkas kosong")
     separator = sniff_separator(text)
     check_csv_size(text, separator)
     rows, broken = split_csv(text, separator)
     check_csv_records(rows, separator)
     grid = to_grid([[c.strip() or None for c in row] for row in rows])
-    return Lembar(berkas, None, grid.with_columns(rusak=pl.col("baris").is_in(sorted(broken))))
+    return SheetGrid(berkas, None, grid.with_columns(rusak=pl.col("baris").is_in(sorted(broken))))
 
 
 # ---------------------------------------------------------------- grid

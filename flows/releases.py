@@ -28,7 +28,7 @@ _EXPORT = re.compile(
 
 
 @dataclass(frozen=True, order=True)
-class BidangTriwulan:
+class BidangQuarter:
     """One bidang's submission for one quarter (of one office, when there are several)."""
 
     kode_opd: str
@@ -41,14 +41,14 @@ class BidangTriwulan:
         return f"TW{self.triwulan} {self.kode_bidang}{office}"
 
 
-def derived_accepted(masukan: list[dict]) -> dict[BidangTriwulan, int]:
+def derived_accepted(masukan: list[dict]) -> dict[BidangQuarter, int]:
     """Manifest inputs -> accepted rows per bidang-quarter (every export folder, 0 included)."""
-    accepted: dict[BidangTriwulan, int] = {}
+    accepted: dict[BidangQuarter, int] = {}
     for entry in masukan:
         match = _EXPORT.match(entry.get("berkas", ""))
         if match is None:
             continue
-        key = BidangTriwulan(match["opd"] or "", int(match["triwulan"]), match["bidang"])
+        key = BidangQuarter(match["opd"] or "", int(match["triwulan"]), match["bidang"])
         rows = (entry.get("baris_per_status") or {}).get("diterima", 0)
         accepted[key] = accepted.get(key, 0) + rows
     return accepted
@@ -65,13 +65,13 @@ def submission_rows(masukan: list[dict]) -> list[dict]:
     return rows
 
 
-def accepted_of(manifest: dict | None) -> dict[BidangTriwulan, int]:
+def accepted_of(manifest: dict | None) -> dict[BidangQuarter, int]:
     """A manifest -> accepted rows per bidang-quarter (its own record, else from `masukan`)."""
     if not manifest:
         return {}
     if KIRIMAN in manifest:
         return {
-            BidangTriwulan(r.get("kode_opd") or "", int(r["triwulan"]), r["kode_bidang"]): int(
+            BidangQuarter(r.get("kode_opd") or "", int(r["triwulan"]), r["kode_bidang"]): int(
                 r["diterima"]
             )
             for r in manifest[KIRIMAN]
@@ -79,7 +79,7 @@ def accepted_of(manifest: dict | None) -> dict[BidangTriwulan, int]:
     return derived_accepted(manifest.get("masukan") or [])
 
 
-def missing(current: dict | None, new: dict) -> list[tuple[BidangTriwulan, int]]:
+def missing(current: dict | None, new: dict) -> list[tuple[BidangQuarter, int]]:
     """Current and new manifest -> (bidang-quarter, rows it had) that had rows and have none now."""
     now = accepted_of(new)
     return sorted(
@@ -87,7 +87,7 @@ def missing(current: dict | None, new: dict) -> list[tuple[BidangTriwulan, int]]
     )
 
 
-def refusal(tahun: int, current: dict, gone: list[tuple[BidangTriwulan, int]]) -> str:
+def refusal(tahun: int, current: dict, gone: list[tuple[BidangQuarter, int]]) -> str:
     """Year, current manifest, what went missing -> the one-line refusal for the operator."""
     what = ", ".join(f"{key.label()} (tadinya {rows})" for key, rows in gone)
     return (

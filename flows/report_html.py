@@ -19,11 +19,11 @@ from pathlib import Path
 
 import polars as pl
 
-from flows.report_tables import (
+from flows.report_layout import (
     ROMAWI,
     TEXT_KINDS,
-    Kolom,
-    Tabel,
+    ReportColumn,
+    ReportTable,
     angka,
     column_cells,
     header_rows,
@@ -35,8 +35,8 @@ from flows.report_tables import (
     shown,
     table_specs,
 )
-from transforms.laporan import Laporan, incomplete_note
 from transforms.lineage import ANGGARAN, KINERJA, PERAN
+from transforms.report_data import AnnualReport, incomplete_note
 
 # --- charts (inline SVG) -------------------------------------------------------------------------
 PREDIKAT_WARNA = {
@@ -366,14 +366,14 @@ details.asal[open] > summary { background: #fff3c4; }
 """
 
 
-def _min_width(kolom: Kolom) -> str:
+def _min_width(kolom: ReportColumn) -> str:
     """Column spec -> a style attribute keeping a text column readable (none for numbers)."""
     if kolom.jenis not in TEXT_KINDS:
         return ""
     return f' style="min-width:{kolom.lebar_maks / 3:.0f}em"'
 
 
-def _html_header_cells(tabel: Tabel) -> str:
+def _html_header_cells(tabel: ReportTable) -> str:
     """Table spec -> its <thead> rows (group headers spanning their columns)."""
     rows = header_rows(tabel.kolom)
     top, bottom, col = [], [], 0
@@ -397,7 +397,7 @@ def _html_header_cells(tabel: Tabel) -> str:
     )
 
 
-def _td(value: object, kolom: Kolom, panel: str | None = None) -> str:
+def _td(value: object, kolom: ReportColumn, panel: str | None = None) -> str:
     """Cell value + column spec (+ the panel of its sources) -> a <td> with the Indonesian
     text and its alignment; with a panel, the text opens it on a click.
     """
@@ -415,7 +415,9 @@ def _td(value: object, kolom: Kolom, panel: str | None = None) -> str:
     return f'<td class="{css}">{_e(text)}</td>' if css else f"<td>{_e(text)}</td>"
 
 
-def html_table(tabel: Tabel, frame: pl.DataFrame, panels: list[str | None] | None = None) -> str:
+def html_table(
+    tabel: ReportTable, frame: pl.DataFrame, panels: list[str | None] | None = None
+) -> str:
     """Table spec + frame (+ per row the panel of its traced figure) -> a <section> with the
     title, the table and its notes.
     """
@@ -533,7 +535,7 @@ def _findings_list(rows: list[dict]) -> str:
 
 
 @dataclass(frozen=True)
-class _Asal:
+class _Source:
     """The report's sources as plain rows, by figure key."""
 
     sumber: dict[tuple, list[dict]]
@@ -542,7 +544,7 @@ class _Asal:
     garis: dict[str, list[dict]]  # kode_kegiatan|jenis -> its lines at the quarter
 
 
-def _asal_rows(lap: Laporan) -> _Asal | None:
+def _asal_rows(lap: AnnualReport) -> _Source | None:
     """Report -> its sources keyed for lookup (None when the release has no asal_angka)."""
     if lap.asal is None:
         return None
@@ -555,7 +557,7 @@ def _asal_rows(lap: Laporan) -> _Asal | None:
     lines: dict[str, list[dict]] = {}
     for r in lap.asal.garis.iter_rows(named=True):
         lines.setdefault(f"{r['kode_kegiatan']}|{r['jenis_belanja']}", []).append(r)
-    return _Asal(
+    return _Source(
         sumber=_grouped(lap.asal.sumber.to_dicts(), *key),
         temuan=_grouped(lap.asal.temuan.to_dicts(), *key),
         kelengkapan=states,
@@ -569,7 +571,7 @@ def _states_line(states: dict[int, str]) -> str:
     return f'<p class="triwulan-asal">Asal per triwulan: {_e("; ".join(parts))}</p>'
 
 
-def _line_panel(line: dict, asal: _Asal, triwulan: int) -> str:
+def _line_panel(line: dict, asal: _Source, triwulan: int) -> str:
     """One sub kegiatan line of a kegiatan -> its figures, quarters, sources and findings."""
     figure = (ANGGARAN, line["kode_sub_kegiatan"], line["jenis_belanja"], None)
     persen = f" ({angka(line['persen_realisasi'], 2)}%)" if line["persen_realisasi"] else ""
@@ -586,7 +588,7 @@ def _line_panel(line: dict, asal: _Asal, triwulan: int) -> str:
     )
 
 
-def panels_3_6(lap: Laporan, asal: _Asal) -> list[str | None]:
+def panels_3_6(lap: AnnualReport, asal: _Source) -> list[str | None]:
     """Report -> per Tabel 3.6 row the panel of its sub kegiatan lines (kegiatan rows only)."""
     panels: list[str | None] = []
     for row in lap.tabel_3_6.iter_rows(named=True):
@@ -603,7 +605,7 @@ def panels_3_6(lap: Laporan, asal: _Asal) -> list[str | None]:
     return panels
 
 
-def panels_3_1(lap: Laporan, asal: _Asal) -> list[str | None]:
+def panels_3_1(lap: AnnualReport, asal: _Source) -> list[str | None]:
     """Report -> per Tabel 3.1 row the panel of its capaian's sources and findings."""
     panels: list[str | None] = []
     for row in lap.tabel_3_1.iter_rows(named=True):
@@ -622,7 +624,7 @@ PANELS = {"tabel_3_6": panels_3_6, "tabel_3_1": panels_3_1}
 """Laporan attribute -> the builder of its rows' source panels."""
 
 
-def _status_html(lap: Laporan, perintah: str) -> str:
+def _status_html(lap: AnnualReport, perintah: str) -> str:
     """Report -> the findings note near the top: a red alert for errors, else a quiet line."""
     command = f"<code>{_e(perintah)}</code>"
     partial = incomplete_note(lap)
@@ -630,7 +632,7 @@ def _status_html(lap: Laporan, perintah: str) -> str:
     return _errors_html(lap, command) + partial_html
 
 
-def _errors_html(lap: Laporan, command: str) -> str:
+def _errors_html(lap: AnnualReport, command: str) -> str:
     """Report -> the error findings alert, or a quiet line when there are none."""
     if lap.jumlah_error:
         per_rule = ", ".join(f"{a}: {n}" for a, n in lap.temuan_error.iter_rows())
@@ -648,7 +650,7 @@ def _errors_html(lap: Laporan, command: str) -> str:
     return f'<p class="info">Tidak ada temuan tingkat error pada tahun {lap.tahun}.{warning}</p>'
 
 
-def _cards_html(lap: Laporan) -> str:
+def _cards_html(lap: AnnualReport) -> str:
     """Report -> the headline figures: pagu, realisasi, serapan, sisa, IKU reached, errors."""
     total = lap.tabel_3_6.filter(pl.col("jenis_baris") == "total").row(0, named=True)
     iku = lap.tabel_3_1
@@ -671,7 +673,7 @@ def _cards_html(lap: Laporan) -> str:
     return f'<div class="kartu">{body}</div>'
 
 
-def _charts_html(lap: Laporan) -> str:
+def _charts_html(lap: AnnualReport) -> str:
     """Report -> the charts section: S-curves, absorption, capaian per IKU."""
     predikat = "".join(
         f'<i class="kotak" style="background:{w}"></i>{_e(p)}' for p, w in PREDIKAT_WARNA.items()
@@ -711,7 +713,7 @@ BLANK = "." * 36
 """A dotted line the signer fills in by hand where the reference data say nothing."""
 
 
-def signature_html(lap: Laporan) -> str:
+def signature_html(lap: AnnualReport) -> str:
     """Report -> the signature block: place and date, the head of office, name and NIP."""
     sign = lap.pengesahan
     place = _e(sign.kota) if sign.kota else BLANK[:20]
@@ -726,7 +728,7 @@ def signature_html(lap: Laporan) -> str:
     )
 
 
-def _tables_html(lap: Laporan) -> tuple[str, str]:
+def _tables_html(lap: AnnualReport) -> tuple[str, str]:
     """Report -> (the navigation links, every table with its traced figures' panels)."""
     specs = table_specs(lap)
     asal = _asal_rows(lap)
@@ -742,7 +744,7 @@ def _tables_html(lap: Laporan) -> tuple[str, str]:
     return nav, tables
 
 
-def render_html(lap: Laporan, perintah: str) -> str:
+def render_html(lap: AnnualReport, perintah: str) -> str:
     """Report + findings command -> the whole self-contained page (inline CSS and SVG)."""
     nav, tables = _tables_html(lap)
     office = instansi(lap)
@@ -761,7 +763,7 @@ def render_html(lap: Laporan, perintah: str) -> str:
     )
 
 
-def write_html(lap: Laporan, out: Path, perintah: str) -> Path:
+def write_html(lap: AnnualReport, out: Path, perintah: str) -> Path:
     """Report + folder -> <out>/lkjip_<tahun>.html."""
     page = render_html(lap, perintah)
     return replace_atomically(

@@ -13,8 +13,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from flows.pipeline import LkjipError
-from flows.report_tables import replace_atomically
+from flows.raw_folder import LkjipError
+from flows.report_layout import replace_atomically
 
 BROWSER_FLAGS = (
     "--headless",

@@ -13,10 +13,10 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
-from flows.report_tables import (
+from flows.report_layout import (
     ROMAWI,
     TEXT_KINDS,
-    Tabel,
+    ReportTable,
     column_cells,
     error_note,
     header_rows,
@@ -26,7 +26,7 @@ from flows.report_tables import (
     table_specs,
     target_text,
 )
-from transforms.laporan import Laporan
+from transforms.report_data import AnnualReport
 
 # --- the workbook --------------------------------------------------------------------------------
 NUMBER_FORMATS = {
@@ -99,7 +99,7 @@ def excel_value(value: object, jenis: str) -> object:
     return value
 
 
-def _widths(tabel: Tabel, frame: pl.DataFrame) -> list[int]:
+def _widths(tabel: ReportTable, frame: pl.DataFrame) -> list[int]:
     """Table + frame -> each column's width in characters, fitted to its longest text."""
     widths = []
     for kolom in tabel.kolom:
@@ -111,7 +111,7 @@ def _widths(tabel: Tabel, frame: pl.DataFrame) -> list[int]:
     return widths
 
 
-def _write_title(ws, fmt: Formats, tabel: Tabel, lap: Laporan, note: str | None) -> int:
+def _write_title(ws, fmt: Formats, tabel: ReportTable, lap: AnnualReport, note: str | None) -> int:
     """Sheet + table -> title, office and note rows written; returns the first header row."""
     last = len(tabel.kolom) - 1
     ws.merge_range(0, 0, 0, last, tabel.judul, fmt.get(bold=True, font_size=13, align="center"))
@@ -135,7 +135,7 @@ def _write_title(ws, fmt: Formats, tabel: Tabel, lap: Laporan, note: str | None)
     return 4
 
 
-def _write_header(ws, fmt: Formats, tabel: Tabel, first: int) -> int:
+def _write_header(ws, fmt: Formats, tabel: ReportTable, first: int) -> int:
     """Sheet + table + first header row -> header rows written; returns the first data row."""
     style = fmt.get(
         bold=True, align="center", valign="vcenter", text_wrap=True, border=1, bg_color="#BDD7EE"
@@ -173,7 +173,7 @@ def _row_height(texts: list[str], widths: list[int]) -> float:
     return 15.0 * max(1, lines)
 
 
-def _write_body(ws, fmt: Formats, tabel: Tabel, frame: pl.DataFrame, first: int) -> int:
+def _write_body(ws, fmt: Formats, tabel: ReportTable, frame: pl.DataFrame, first: int) -> int:
     """Sheet + table + frame -> one row per frame row; returns the row after the last."""
     widths = _widths(tabel, frame)
     columns = [column_cells(frame, k) for k in tabel.kolom]
@@ -190,7 +190,9 @@ def _write_body(ws, fmt: Formats, tabel: Tabel, frame: pl.DataFrame, first: int)
     return first + len(kinds)
 
 
-def _set_print(ws, tabel: Tabel, lap: Laporan, header_first: int, data_first: int) -> None:
+def _set_print(
+    ws, tabel: ReportTable, lap: AnnualReport, header_first: int, data_first: int
+) -> None:
     """Sheet -> A4 landscape, fit to one page wide, header rows repeated, page numbers."""
     ws.set_landscape()
     ws.set_paper(9)
@@ -203,7 +205,9 @@ def _set_print(ws, tabel: Tabel, lap: Laporan, header_first: int, data_first: in
     ws.set_footer(f"&L&8LKjIP {lap.tahun} — {tabel.lembar}&R&8Halaman &P dari &N")
 
 
-def write_sheet(book: xlsxwriter.Workbook, fmt: Formats, tabel: Tabel, lap: Laporan, note) -> None:
+def write_sheet(
+    book: xlsxwriter.Workbook, fmt: Formats, tabel: ReportTable, lap: AnnualReport, note
+) -> None:
     """Workbook + table spec + report -> one sheet laid out as the office prints it."""
     frame: pl.DataFrame = getattr(lap, tabel.atribut)
     ws = book.add_worksheet(tabel.lembar)
@@ -214,7 +218,7 @@ def write_sheet(book: xlsxwriter.Workbook, fmt: Formats, tabel: Tabel, lap: Lapo
     _set_print(ws, tabel, lap, header_first, data_first)
 
 
-def _write_notes(ws, fmt: Formats, tabel: Tabel, frame: pl.DataFrame, first: int) -> None:
+def _write_notes(ws, fmt: Formats, tabel: ReportTable, frame: pl.DataFrame, first: int) -> None:
     """Sheet + table -> its footnotes, each merged across the table's width and wrapped."""
     last, width = len(tabel.kolom) - 1, sum(_widths(tabel, frame))
     style = fmt.get(italic=True, text_wrap=True, valign="top", font_size=9)
@@ -224,7 +228,7 @@ def _write_notes(ws, fmt: Formats, tabel: Tabel, frame: pl.DataFrame, first: int
         ws.set_row(first + i, 13.0 * math.ceil(len(text) / max(width, 1)))
 
 
-def write_xlsx(lap: Laporan, out: Path, perintah: str) -> Path:
+def write_xlsx(lap: AnnualReport, out: Path, perintah: str) -> Path:
     """Report + folder -> <out>/lkjip_<tahun>.xlsx, one sheet per table."""
 
     def write(path: Path) -> None:

@@ -35,7 +35,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from flows.pipeline import LkjipError
+from flows.raw_folder import LkjipError
 
 DEPLOYMENT = "triwulanan"
 CRON = "0 7 10 1,4,7,10 *"
@@ -49,7 +49,7 @@ def deployment(raw: Path, curated: Path, laporan: Path):
     """-> the quarterly RunnerDeployment of the consolidation flow (report after TW4)."""
     from prefect.schedules import Cron
 
-    from flows.consolidate import konsolidasi
+    from flows.prefect_flow import konsolidasi
 
     return konsolidasi.to_deployment(
         name=DEPLOYMENT,
@@ -437,7 +437,7 @@ class _FilesHandler(http.server.BaseHTTPRequestHandler):
     def _findings(self, path: str) -> tuple[int, str, bytes] | None:
         """/temuan/<tahun>.html -> the findings page of the year's current release."""
         from flows.findings_page import read_findings, render
-        from flows.publish import active_manifest
+        from flows.release_store import active_manifest
 
         match = FINDINGS_PATH.fullmatch(path)
         if match is None:

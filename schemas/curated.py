@@ -22,14 +22,14 @@ def _f(description: str, nullable: bool = False, **checks) -> object:
     return pa.Field(description=description, nullable=nullable, **checks)
 
 
-class _Tabel(pa.DataFrameModel):
+class _CuratedModel(pa.DataFrameModel):
     class Config:
         strict = True
         ordered = True
         coerce = False
 
 
-class Dpa(_Tabel):
+class Dpa(_CuratedModel):
     """Pagu (ceiling) of every DPA line, both versions: one row per tahun, versi, sub kegiatan, jenis belanja."""  # noqa: E501
 
     tahun: pl.Int32 = _f("Budget year (partition key).")
@@ -48,7 +48,7 @@ class Dpa(_Tabel):
     kode_bidang: str = _f("Bidang that owns the program (bidang.csv).", nullable=True)
 
 
-class RealisasiAnggaran(_Tabel):
+class RealisasiAnggaran(_CuratedModel):
     """Budget realisation: one row per tahun, triwulan, sub kegiatan, jenis belanja, for every DPA line."""  # noqa: E501
 
     tahun: pl.Int32 = _f("Budget year (partition key).")
@@ -87,7 +87,7 @@ class RealisasiAnggaran(_Tabel):
     )
 
 
-class CapaianKinerja(_Tabel):
+class CapaianKinerja(_CuratedModel):
     """Indicator achievement: one row per tahun, triwulan, level, kode, indikator."""
 
     tahun: pl.Int32 = _f("Year (partition key).")
@@ -114,7 +114,7 @@ class CapaianKinerja(_Tabel):
     sasaran: str = _f("Sasaran strategis (for IKU rows).", nullable=True)
 
 
-class Temuan(_Tabel):
+class Temuan(_CuratedModel):
     """Findings: one row per finding of a run (rule codes in DATA-CONTRACT.md section 2)."""
 
     run_id: str = _f("Identity of the consolidation (same inputs and code, same id).")
@@ -161,7 +161,7 @@ class TemuanSelesai(Temuan):
     """Resolved findings: one row per finding of the previous release of the year that no longer occurs (status selesai), with the columns of `temuan`. Open findings are `temuan` where not `diterima`."""  # noqa: E501
 
 
-class Karantina(_Tabel):
+class Karantina(_CuratedModel):
     """Rows kept out of the facts, with their content as sent: one row per source row."""
 
     run_id: str = _f("Identity of the consolidation.")
@@ -180,7 +180,7 @@ class Karantina(_Tabel):
     isi: str = _f("The row as sent: JSON of header -> cell text.")
 
 
-class Kode(_Tabel):
+class Kode(_CuratedModel):
     """Names of the codes (hierarki.csv): one row per program, kegiatan, sub kegiatan, ..."""
 
     tahun: pl.Int32 = _f("Year of the reference (partition key).")
@@ -189,7 +189,7 @@ class Kode(_Tabel):
     uraian: str = _f("Name as in the nomenclature.", nullable=True)
 
 
-class TargetKinerja(_Tabel):
+class TargetKinerja(_CuratedModel):
     """Agreed and medium-term targets: one row per sumber, tahun_target, kode, indikator."""
 
     tahun: pl.Int32 = _f("Year of the publication (partition key).")
@@ -215,7 +215,7 @@ class TargetKinerja(_Tabel):
     )
 
 
-class SerapanAnggaran(_Tabel):
+class SerapanAnggaran(_CuratedModel):
     """Budget absorption (the report's sums): one row per tahun, triwulan, tingkat, kode, jenis belanja."""  # noqa: E501
 
     tahun: pl.Int32 = _f("Budget year (partition key).")
@@ -252,7 +252,7 @@ class SerapanAnggaran(_Tabel):
         unique = ["triwulan", "tingkat", "kode", "jenis_belanja"]
 
 
-class AsalAngka(_Tabel):
+class AsalAngka(_CuratedModel):
     """Where each figure comes from: one row per figure (tabel, triwulan, kode, jenis belanja or indikator) and source row."""  # noqa: E501
 
     run_id: str = _f("Identity of the consolidation that made the figure.")
@@ -309,7 +309,7 @@ class AsalAngka(_Tabel):
         ]
 
 
-class Opd(_Tabel):
+class Opd(_CuratedModel):
     """The office (referensi/opd.csv, DATA-CONTRACT.md section 5): one row per kode_opd; empty until a run reads one."""  # noqa: E501
 
     tahun: pl.Int32 = _f("Year (partition key).")
@@ -321,7 +321,7 @@ class Opd(_Tabel):
     kota: str = _f("Place the report is signed in.", nullable=True)
 
 
-MODELS: dict[str, type[_Tabel]] = {
+MODELS: dict[str, type[_CuratedModel]] = {
     "dpa": Dpa,
     "realisasi_anggaran": RealisasiAnggaran,
     "capaian_kinerja": CapaianKinerja,
@@ -337,7 +337,7 @@ MODELS: dict[str, type[_Tabel]] = {
 """Curated table name -> its model."""
 
 
-def polars_schema(model: type[_Tabel]) -> dict[str, pl.DataType]:
+def polars_schema(model: type[_CuratedModel]) -> dict[str, pl.DataType]:
     """Curated model -> its columns with their polars types, in the published order."""
     return {name: column.dtype.type for name, column in model.to_schema().columns.items()}
 

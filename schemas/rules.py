@@ -19,7 +19,7 @@ PERINGATAN: Tingkat = "peringatan"
 
 
 @dataclass(frozen=True)
-class Aturan:
+class Rule:
     """One validation or reconciliation rule: code, level, and its message to the steward."""
 
     kode: str
@@ -30,7 +30,7 @@ class Aturan:
 
 
 _RULES = (
-    Aturan(
+    Rule(
         "V001",
         ERROR,
         "berkas atau lembar tidak terbaca / tidak dikenali",
@@ -40,7 +40,7 @@ _RULES = (
         "Realisasi; tabel kinerja: Kode, Indikator, Satuan, Target, Realisasi), lalu kirim "
         "kembali.",
     ),
-    Aturan(
+    Rule(
         "V002",
         ERROR,
         "kode sub kegiatan tidak sah",
@@ -48,7 +48,7 @@ _RULES = (
         "Tulis kode lengkap sesuai nomenklatur Kepmendagri 050-5889/2021 dan DPA, "
         "mis. 2.17.01.1.01.01 (enam bagian dipisah titik, tanpa spasi).",
     ),
-    Aturan(
+    Rule(
         "V003",
         ERROR,
         "angka tidak dapat dibaca",
@@ -56,7 +56,7 @@ _RULES = (
         "Tulis angka saja, mis. 1234567, 1.234.567 atau 1.234.567,50 (paling banyak dua "
         "angka desimal untuk rupiah); negatif dalam kurung (1.875.900); '-' untuk nol.",
     ),
-    Aturan(
+    Rule(
         "V004",
         ERROR,
         "realisasi negatif",
@@ -64,7 +64,7 @@ _RULES = (
         "Realisasi tidak boleh negatif. Jika ada pengembalian belanja, kurangkan pada "
         "realisasi triwulan yang sama dan tulis nilai bersihnya.",
     ),
-    Aturan(
+    Rule(
         "V005",
         ERROR,
         "jenis belanja tidak dikenal",
@@ -72,7 +72,7 @@ _RULES = (
         "Isi Jenis Belanja dengan 'Belanja Operasi' atau 'Belanja Modal', atau Kode Rekening "
         "yang diawali 5.1 (operasi) atau 5.2 (modal), dan pastikan keduanya tidak bertentangan.",
     ),
-    Aturan(
+    Rule(
         "V006",
         ERROR,
         "data ganda dalam kiriman triwulan ini",
@@ -80,14 +80,14 @@ _RULES = (
         "Kirim satu baris saja untuk setiap sub kegiatan dan kode rekening (atau jenis "
         "belanja); hapus salinan berkas atau baris yang berulang.",
     ),
-    Aturan(
+    Rule(
         "V007",
         ERROR,
         "realisasi fisik di luar 0-100",
         "{keterangan}",
         "Tulis realisasi fisik kumulatif sebagai persen antara 0 dan 100, mis. 75 atau 75,5.",
     ),
-    Aturan(
+    Rule(
         "V008",
         PERINGATAN,
         "baris jumlah tidak sama dengan rinciannya",
@@ -95,7 +95,7 @@ _RULES = (
         "Perbaiki angka pada baris jumlah atau rinciannya. Baris jumlah tidak dipakai "
         "sebagai data; angka rincian yang dipakai.",
     ),
-    Aturan(
+    Rule(
         "R001",
         ERROR,
         "sub kegiatan tidak ada di DPA",
@@ -103,7 +103,7 @@ _RULES = (
         "Periksa kode terhadap DPA yang berlaku; jika kode benar, minta pengelola data "
         "memperbarui referensi DPA.",
     ),
-    Aturan(
+    Rule(
         "R002",
         ERROR,
         "sub kegiatan atau indikator milik bidang lain",
@@ -111,21 +111,21 @@ _RULES = (
         "Laporkan hanya sub kegiatan dari program bidang Anda; realisasi ini harus dikirim "
         "oleh bidang pemiliknya.",
     ),
-    Aturan(
+    Rule(
         "R003",
         ERROR,
         "realisasi kumulatif melebihi pagu",
         "{keterangan} melebihi pagu {nilai_diharapkan} (lebih {selisih})",
         "Periksa angka realisasi triwulan ini dan sebelumnya terhadap pagu DPA yang berlaku.",
     ),
-    Aturan(
+    Rule(
         "R004",
         PERINGATAN,
         "anggaran berbeda dengan pagu DPA",
         "{keterangan} {nilai}, pagu DPA {nilai_diharapkan} (selisih {selisih})",
         "Salin pagu dari DPA yang berlaku pada akhir triwulan; pagu DPA yang dipakai.",
     ),
-    Aturan(
+    Rule(
         "R005",
         PERINGATAN,
         "realisasi kumulatif tidak sama dengan jumlah triwulan",
@@ -134,7 +134,7 @@ _RULES = (
         "Realisasi kumulatif harus sama dengan jumlah realisasi triwulan I sampai triwulan ini; "
         "jumlah triwulan yang dipakai.",
     ),
-    Aturan(
+    Rule(
         "R006",
         PERINGATAN,
         "bidang tidak mengirim data",
@@ -143,14 +143,14 @@ _RULES = (
         "itu, realisasi triwulan ini diambil dari realisasi s.d. triwulan yang dinyatakan pada "
         "triwulan berikutnya, bila ada (kolom kelengkapan: dari_kumulatif).",
     ),
-    Aturan(
+    Rule(
         "R007",
         ERROR,
         "baris jumlah DPA tidak sama dengan rinciannya",
         "pagu {kode} tertulis {nilai}, jumlah rinciannya {nilai_diharapkan} (selisih {selisih})",
         "Perbaiki referensi DPA agar baris program/kegiatan sama dengan jumlah sub kegiatannya.",
     ),
-    Aturan(
+    Rule(
         "R008",
         ERROR,
         "kode DPA tidak konsisten",
@@ -158,7 +158,7 @@ _RULES = (
         "Perbaiki referensi DPA/hierarki: satu kode hanya untuk satu uraian, dan setiap kode "
         "berada di bawah kode induk yang menjadi awalannya.",
     ),
-    Aturan(
+    Rule(
         "R009",
         PERINGATAN,
         "indikator tidak sesuai Perjanjian Kinerja",
@@ -166,7 +166,7 @@ _RULES = (
         "Gunakan nama indikator dan target persis seperti dalam Perjanjian Kinerja "
         "(indikator.csv).",
     ),
-    Aturan(
+    Rule(
         "R010",
         ERROR,
         "belanja pada jenis belanja tanpa pagu",
@@ -176,10 +176,10 @@ _RULES = (
     ),
 )
 
-RULES: dict[str, Aturan] = {r.kode: r for r in _RULES}
+RULES: dict[str, Rule] = {r.kode: r for r in _RULES}
 
 
-def aturan(kode: str) -> Aturan:
+def aturan(kode: str) -> Rule:
     """Rule code -> its catalogue entry (KeyError names the unknown code)."""
     try:
         return RULES[kode]
@@ -187,7 +187,7 @@ def aturan(kode: str) -> Aturan:
         raise KeyError(f"unknown rule code {kode!r}") from None
 
 
-# What a steward reads for each named check of the pandera models in schemas/masukan.py
+# What a steward reads for each named check of the pandera models in schemas/inputs.py
 # (and for pandera's own "not_nullable" check on a column): the rule it belongs to and
 # the text of its `keterangan`. Placeholders are columns of the failing row; {nilai} is
 # the cell as the bidang wrote it.
@@ -225,7 +225,7 @@ CEK: dict[str, tuple[str, str]] = {
         "folder bidang '{kode_bidang}' tidak terdaftar di referensi bidang.csv; berkas tidak "
         "dibaca",
     ),
-    # Issue 9: inputs refused before they are read (schemas/limits.py, flows/pipeline.py).
+    # Issue 9: inputs refused before they are read (schemas/limits.py, flows/raw_folder.py).
     "V001:batas": ("V001", "{sebab}; tidak dibaca"),
     "V001:ditolak": ("V001", "{sebab}; tidak dibaca dan tidak disalin ke mana pun"),
     "V002": ("V002", "kode '{nilai}' bukan kode sub kegiatan yang sah"),

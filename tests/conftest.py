@@ -81,7 +81,7 @@ def subprocess_env(prefect_api: str) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def demo_run(prefect_api: str, tmp_path_factory: pytest.TempPathFactory) -> dict:
     """The bundled demo data consolidated to TW4 once per session: the flow's result + folder."""
-    from flows.consolidate import konsolidasi
+    from flows.prefect_flow import konsolidasi
 
     curated = tmp_path_factory.mktemp("curated-demo")
     result = konsolidasi(tahun=TAHUN, triwulan=4, raw=RAW, curated=curated)

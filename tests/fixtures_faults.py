@@ -19,14 +19,14 @@ import openpyxl
 import xlsxwriter
 from python_calamine import CalamineWorkbook
 
-from flows.pipeline import (
+from flows.raw_folder import (
     discover,
     load_references,
     misplaced_findings,
     read_submission,
     validate_submission,
 )
-from transforms.consolidate import Konsolidasi, consolidate
+from transforms.year_tables import YearTables, consolidate
 
 Cell = str | int | float | None
 
@@ -39,21 +39,21 @@ DPA = "2023/referensi/dpa.csv"
 TAHUN = 2023
 
 
-def consolidated(raw: Path, triwulan: int = 4) -> Konsolidasi:
+def consolidated(raw: Path, triwulan: int = 4) -> YearTables:
     """Raw folder -> the year's curated tables up to `triwulan`, as the flow builds them
     (its I/O steps and the pure consolidation, without Prefect).
     """
     refs = load_references(raw, TAHUN)
     found = discover(raw, TAHUN, triwulan)
     known = set(refs["bidang"].baris.get_column("kode_bidang").to_list())
-    kiriman = [validate_submission(s, read_submission(s, raw), known) for s in found.kiriman]
+    kiriman = [validate_submission(s, read_submission(s, raw), known) for s in found.submissions]
     return consolidate(
         refs,
         kiriman,
         tahun=TAHUN,
         triwulan=triwulan,
         run_id="uji",
-        sent={(s.triwulan, s.kode_bidang) for s in found.kiriman if s.berkas},
+        sent={(s.triwulan, s.kode_bidang) for s in found.submissions if s.files},
         other_drafts=misplaced_findings(found, raw),
     )
 

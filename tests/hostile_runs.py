@@ -366,8 +366,8 @@ def tree_kib(folder: Path) -> int:
 # where no tmpfs can be mounted (not root). argv: stage ("gerbang" | "terbit"), lkjip args.
 _ENOSPC_CHILD = """
 import errno, os, sys
-import flows.consolidate as consolidate
-import flows.publish as publish
+import flows.prefect_flow as consolidate
+import flows.release_store as publish
 
 def full(*args, **kwargs):
     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))

@@ -18,8 +18,8 @@ import pandas as pd
 import polars as pl
 import pytest
 
-from flows import report
-from transforms import laporan
+from flows import annual_report
+from transforms import report_data
 from transforms.aggregates import absorption
 from transforms.numbers import MONEY
 from transforms.reconcile import PERCENT, percent
@@ -88,7 +88,7 @@ def test_published_aggregates_equal_a_decimal_recomputation(demo_run: dict, expe
 
 
 def test_every_report_percentage_is_the_recomputed_one(demo_run: dict, expected) -> None:
-    lap = laporan.build(report.read_curated(demo_run["curated"], TAHUN), TAHUN)
+    lap = report_data.build(annual_report.read_curated(demo_run["curated"], TAHUN), TAHUN)
     q = lap.triwulan
     checked = 0
     for row in lap.tabel_3_6.iter_rows(named=True):
@@ -152,7 +152,7 @@ def test_zero_pagu_gives_an_empty_percentage_not_an_error() -> None:
     assert first.row(0, named=True)["persen_realisasi"] == D("18.54")  # not 19,00
     for row in table.iter_rows(named=True):
         assert row["persen_realisasi"] == persen(row["realisasi_kumulatif"], row["pagu"])
-    printed = laporan.tabel_3_6(table, 4)
+    printed = report_data.tabel_3_6(table, 4)
     modal = printed.filter((pl.col("kode") == "2.17.02") & (pl.col("jenis_belanja") == "modal"))
     assert modal.row(0, named=True)["persen_realisasi"] is None  # printed as "-"
 

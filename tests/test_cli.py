@@ -197,7 +197,9 @@ def test_failures_xlsx_writes_a_workbook_with_the_findings(faulty: dict) -> None
     assert result.returncode == 0, result.stderr
     assert target.is_file()
     book = openpyxl.load_workbook(target)
-    assert book.sheetnames[0] == "Ringkasan"  # then one sheet per bidang (flows/returns.py)
+    assert (
+        book.sheetnames[0] == "Ringkasan"
+    )  # then one sheet per bidang (flows/annotated_return.py)
     found = workbook_findings(target)
     for column in ("Aturan", "Tingkat", "Triwulan", "Bidang", "Berkas", "Baris"):
         assert all(column in f for f in found)

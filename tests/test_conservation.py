@@ -33,7 +33,7 @@ from fixtures_xlsx import (
     write_xlsx,
 )
 
-from flows.pipeline import (
+from flows.raw_folder import (
     discover,
     misplaced_findings,
     read_submission,
@@ -42,7 +42,7 @@ from flows.pipeline import (
 )
 from flows.readers import read_file
 from transforms.findings import finalize
-from transforms.ingest import Kiriman, ingest
+from transforms.ingest import Submission, ingest
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "raw"
@@ -88,7 +88,7 @@ def rows_read(path: Path, berkas: str, unusable: set[Sheet] = frozenset()) -> di
 # --------------------------------------------------------------------------- the pipeline's side
 
 
-def statuses(kiriman: Kiriman) -> pl.DataFrame:
+def statuses(kiriman: Submission) -> pl.DataFrame:
     """An ingested submission -> one row per staged row: berkas, lembar, baris, status."""
     cols = ["berkas", "lembar", "baris", "status"]
     return pl.concat(
@@ -101,7 +101,7 @@ def statuses(kiriman: Kiriman) -> pl.DataFrame:
     )
 
 
-def accounted(kiriman: Kiriman) -> dict[Sheet, Counter]:
+def accounted(kiriman: Submission) -> dict[Sheet, Counter]:
     """-> {(berkas, sheet): Counter of statuses} of the submission's rows."""
     out: dict[Sheet, Counter] = {}
     for row in statuses(kiriman).iter_rows(named=True):
@@ -109,7 +109,7 @@ def accounted(kiriman: Kiriman) -> dict[Sheet, Counter]:
     return out
 
 
-def assert_conserved(expected: dict[Sheet, int], kiriman: Kiriman) -> None:
+def assert_conserved(expected: dict[Sheet, int], kiriman: Submission) -> None:
     """Rows read per sheet == accepted + quarantined + counted apart, and nothing else."""
     found = accounted(kiriman)
     assert set(found) == set(expected), set(found) ^ set(expected)
@@ -133,25 +133,26 @@ def _known_bidang() -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def demo() -> list[tuple[object, Kiriman]]:
+def demo() -> list[tuple[object, Submission]]:
     """Every bidang and quarter of raw/2023, read and ingested (no Prefect needed)."""
     found = discover(RAW, TAHUN, 4)
     known = _known_bidang()
     return [
-        (sub, validate_submission(sub, read_submission(sub, RAW), known)) for sub in found.kiriman
+        (sub, validate_submission(sub, read_submission(sub, RAW), known))
+        for sub in found.submissions
     ]
 
 
 def test_the_demo_has_every_bidang_in_every_quarter(demo) -> None:
     subs = {(sub.triwulan, sub.kode_bidang) for sub, _ in demo}
     assert subs == {(q, b) for q in (1, 2, 3, 4) for b in _known_bidang()}
-    assert sum(len(sub.berkas) for sub, _ in demo) == 24
+    assert sum(len(sub.files) for sub, _ in demo) == 24
 
 
 def test_demo_rows_are_conserved_per_file_and_sheet(demo) -> None:
     for sub, kiriman in demo:
         expected: dict[Sheet, int] = {}
-        for path in sub.berkas:
+        for path in sub.files:
             expected.update(rows_read(path, relative(path, RAW)))
         assert_conserved(expected, kiriman)
 
@@ -197,7 +198,7 @@ def test_demo_money_is_conserved_each_file_sums_to_its_printed_total(demo) -> No
         per_file = dict(
             accepted.group_by("berkas").agg(pl.col("realisasi_triwulan").sum()).iter_rows()
         )
-        for path in sub.berkas:
+        for path in sub.files:
             berkas = relative(path, RAW)
             if berkas not in per_file:
                 continue  # a kinerja-only file
@@ -347,7 +348,7 @@ def test_faulty_submission_every_finding_quotes_the_cell_it_names(faulty) -> Non
     assert assert_quotes_its_cells(raw, temuan) >= 6
 
 
-def ingest_faulty(raw: Path, files: list[Path]) -> Kiriman:
+def ingest_faulty(raw: Path, files: list[Path]) -> Submission:
     """The faulty submission's files -> ingested as sekretariat's TW1."""
     return ingest(
         [read_file(p, relative(p, raw)) for p in files],

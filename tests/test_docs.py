@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from flows.cli import app
-from schemas import kamus
+from schemas import dictionary
 from schemas.curated import MODELS
 from schemas.rules import RULES
 
@@ -20,11 +20,11 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 def test_data_dictionary_is_generated_from_the_curated_models():
     committed = (ROOT / "curated" / "README.md").read_text(encoding="utf-8")
-    assert committed == kamus.render(), "run: python -m schemas.kamus > curated/README.md"
+    assert committed == dictionary.render(), "run: python -m schemas.dictionary > curated/README.md"
 
 
 def test_data_dictionary_names_every_curated_column():
-    text = kamus.render()
+    text = dictionary.render()
     for name, model in MODELS.items():
         assert f"## `{name}`" in text
         for column in model.to_schema().columns:

@@ -18,7 +18,7 @@ import polars as pl
 import pytest
 from fixtures_xlsx import Cell, put, write_xlsx
 
-from transforms.consolidate import Konsolidasi
+from transforms.year_tables import YearTables
 
 TAHUN = 2023
 KELEMBAGAAN_TW1 = "2023/TW1/kelembagaan-pengawasan/capaian_kinerja_tw1.csv"
@@ -37,7 +37,7 @@ UTF8_BOM = "utf-8-sig"
 # --------------------------------------------------------------------------- helpers
 
 
-def consolidated(raw: Path, triwulan: int = 1) -> Konsolidasi:
+def consolidated(raw: Path, triwulan: int = 1) -> YearTables:
     """Raw folder -> the year consolidated up to `triwulan`, as the flow's tasks would."""
     return fixtures_faults.consolidated(raw, triwulan)
 
@@ -74,19 +74,19 @@ def rewrite_xlsx(
     return len(sheets[sheet])
 
 
-def findings(result: Konsolidasi, aturan: str) -> list[dict]:
+def findings(result: YearTables, aturan: str) -> list[dict]:
     """Published findings of one rule, in reading order."""
     return result.temuan.filter(pl.col("aturan") == aturan).sort("berkas", "baris").to_dicts()
 
 
-def held(result: Konsolidasi, berkas: str, baris: int) -> dict:
+def held(result: YearTables, berkas: str, baris: int) -> dict:
     """-> the karantina row of a file's row (fails when the row was not held back)."""
     rows = result.karantina.filter((pl.col("berkas") == berkas) & (pl.col("baris") == baris))
     assert rows.height == 1, (berkas, baris, rows)
     return rows.row(0, named=True)
 
 
-def capaian_row(result: Konsolidasi, triwulan: int, kode: str, indikator: str = "") -> dict:
+def capaian_row(result: YearTables, triwulan: int, kode: str, indikator: str = "") -> dict:
     """-> the capaian_kinerja row of an indicator (by code, and name when the code has two)."""
     rows = result.capaian_kinerja.filter(
         (pl.col("triwulan") == triwulan)
@@ -97,7 +97,7 @@ def capaian_row(result: Konsolidasi, triwulan: int, kode: str, indikator: str = 
     return rows.row(0, named=True)
 
 
-def versi_per_quarter(result: Konsolidasi) -> dict[int, set[str]]:
+def versi_per_quarter(result: YearTables) -> dict[int, set[str]]:
     """-> per quarter, the DPA versions the published realisation used."""
     frame = result.realisasi_anggaran.group_by("triwulan").agg(pl.col("versi_dpa").unique())
     return {q: set(v) for q, v in frame.iter_rows()}

@@ -16,9 +16,9 @@ from pathlib import Path
 import fixtures_faults as faults
 import polars as pl
 
-from flows.gate import run_gate
-from transforms.consolidate import Konsolidasi
+from flows.quality_gate import run_gate
 from transforms.numbers import parse_text
+from transforms.year_tables import YearTables
 
 ROOT = Path(__file__).resolve().parents[1]
 TAHUN = 2023
@@ -26,7 +26,7 @@ SETAHUN = Decimal("25035654473")  # the printed Tabel 3.6 total of 2023
 DEMO_R004 = ("R004", 4, "pemberdayaan-koperasi")  # the real 400 Rp ceiling warning
 
 
-def planted(tmp_path: Path, *faults_to_plant) -> tuple[Path, Konsolidasi, list]:
+def planted(tmp_path: Path, *faults_to_plant) -> tuple[Path, YearTables, list]:
     """Faults -> (the broken raw copy, its consolidation, what each fault returned)."""
     raw = tmp_path / "raw"
     shutil.copytree(ROOT / "raw" / str(TAHUN), raw / str(TAHUN))
@@ -34,7 +34,7 @@ def planted(tmp_path: Path, *faults_to_plant) -> tuple[Path, Konsolidasi, list]:
     return raw, faults.consolidated(raw), info
 
 
-def others(result: Konsolidasi) -> pl.DataFrame:
+def others(result: YearTables) -> pl.DataFrame:
     """-> the findings besides the demo's own R004."""
     demo = (
         (pl.col("aturan") == DEMO_R004[0])
@@ -44,7 +44,7 @@ def others(result: Konsolidasi) -> pl.DataFrame:
     return result.temuan.filter(~demo)
 
 
-def year_total(result: Konsolidasi, triwulan: int = 4) -> Decimal:
+def year_total(result: YearTables, triwulan: int = 4) -> Decimal:
     """-> the published realisasi_kumulatif of all lines at a quarter."""
     ra = result.realisasi_anggaran
     return ra.filter(pl.col("triwulan") == triwulan).get_column("realisasi_kumulatif").sum()
@@ -158,7 +158,7 @@ def test_tw2_and_tw3_missing_put_the_gap_on_tw3_and_keep_tw4_true(tmp_path):
 
 
 # --------------------------------------------------------------------------- the year publishes
-def _gate(result: Konsolidasi, tmp_path: Path):
+def _gate(result: YearTables, tmp_path: Path):
     return run_gate(result.tables(), tmp_path / "data_docs", TAHUN)
 
 
@@ -173,14 +173,14 @@ def test_spending_above_a_pagu_the_perubahan_cut_publishes_with_its_r003(tmp_pat
     assert tw4.get_column("realisasi_kumulatif").item() == cut["kumulatif"]
     assert tw4.get_column("pagu").item() == cut["pagu"]
     outcome = _gate(result, tmp_path)
-    assert outcome.lulus, outcome.summary()
+    assert outcome.passed, outcome.summary()
     assert assert_quotes_its_cells(raw, result.temuan) >= 2
 
 
 def test_the_dpa_as_the_pk_appendix_printed_it_publishes_with_its_findings(tmp_path):
     raw, result, [dpa] = planted(tmp_path, faults.pk_appendix_dpa)
     outcome = _gate(result, tmp_path)
-    assert outcome.lulus, outcome.summary()
+    assert outcome.passed, outcome.summary()
     r007 = result.temuan.filter(pl.col("aturan") == "R007")
     # The real 3.000.000 error only: the roll-ups the misplaced line touches stand down.
     assert r007.select("kode", "selisih").rows() == [(dpa["kegiatan_selisih"], Decimal(3_000_000))]
@@ -197,8 +197,8 @@ def test_the_dpa_as_the_pk_appendix_printed_it_publishes_with_its_findings(tmp_p
 
 def test_the_report_names_the_quarters_that_are_not_complete(tmp_path):
     from flows.report_html import render_html
-    from flows.report_tables import error_note
-    from transforms.laporan import build
+    from flows.report_layout import error_note
+    from transforms.report_data import build
 
     _, result, _ = planted(tmp_path, faults.missing_quarter)
     lap = build(result.tables(), TAHUN)

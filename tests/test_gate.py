@@ -9,9 +9,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-import flows.consolidate as consolidation
-from flows.gate import run_gate
-from flows.pipeline import LkjipError
+import flows.prefect_flow as consolidation
+from flows.quality_gate import run_gate
+from flows.raw_folder import LkjipError
 from schemas.curated import MODELS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,7 +55,7 @@ def test_the_gate_writes_data_docs_under_a_relative_curated_folder(demo_run, tmp
     # `lkjip run` is given "curated", relative to where the operator stands.
     monkeypatch.chdir(tmp_path)
     outcome = run_gate(published_tables(demo_run["curated"]), Path("curated/data_docs/2023"), 2023)
-    assert outcome.lulus
+    assert outcome.passed
     assert (tmp_path / "curated" / "data_docs" / "2023" / "index.html").is_file()
 
 
@@ -69,7 +69,7 @@ def test_a_broken_table_fails_the_gate_with_its_figures(demo_run, tmp_path):
         .otherwise(pl.col("sisa_anggaran"))
     )
     outcome = run_gate({**tables, "realisasi_anggaran": broken}, tmp_path / "docs", 2023)
-    assert not outcome.lulus
+    assert not outcome.passed
     failed = {(h["tabel"], h["harapan"], h["kolom"]): h for h in outcome.failures()}
     unique = failed[
         (

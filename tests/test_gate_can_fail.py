@@ -2,7 +2,7 @@
 
 From the gate frames of a faulty but publishable year, one row is added per expectation
 that breaks exactly that expectation; the gate then has to report every one of them as
-failed. New expectations in schemas/gerbang.py are covered without editing this file.
+failed. New expectations in schemas/gate_expectations.py are covered without editing this file.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from pathlib import Path
 import fixtures_faults as faults
 import polars as pl
 
-from flows.gate import check_frames
-from schemas.gerbang import EXPECTATIONS
-from transforms.gerbang import gate_frames
+from flows.quality_gate import check_frames
+from schemas.gate_expectations import EXPECTATIONS
+from transforms.gate_frames import gate_frames
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,7 +49,7 @@ def test_every_gate_expectation_fails_on_a_row_that_breaks_it(tmp_path):
     frames = gate_frames(faults.consolidated(raw).tables())
     assert all(f.height for f in frames.values()), {n: f.height for n, f in frames.items()}
     clean = check_frames(frames, tmp_path / "docs-clean", 2023)
-    assert clean.lulus, clean.summary()
+    assert clean.passed, clean.summary()
 
     broken = {
         name: pl.concat(
@@ -59,6 +59,6 @@ def test_every_gate_expectation_fails_on_a_row_that_breaks_it(tmp_path):
     }
     outcome = check_frames(broken, tmp_path / "docs-broken", 2023)
     expected = sum(len(v) for v in EXPECTATIONS.values())
-    assert len(outcome.hasil) == expected
-    passed = [(h["tabel"], h["harapan"], h["kolom"]) for h in outcome.hasil if h["lulus"]]
+    assert len(outcome.results) == expected
+    passed = [(h["tabel"], h["harapan"], h["kolom"]) for h in outcome.results if h["lulus"]]
     assert passed == []

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from transforms.capaian import capaian, predikat
+from transforms.achievement import capaian, predikat
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENSI = ROOT.parent / "shared" / "reference" / "2023"

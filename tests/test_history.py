@@ -11,10 +11,10 @@ from conftest import RAW
 from fixtures_faults import KELEMBAGAAN_TW4, minus_sign, overspend_tw4
 
 from schemas.curated import RealisasiAnggaran, polars_schema
-from transforms import history
+from transforms import finding_history
 from transforms.aggregates import absorption
 from transforms.findings import draft, finalize
-from transforms.ringkasan import findings_per_bidang, summary_markdown
+from transforms.run_summary import findings_per_bidang, summary_markdown
 
 NO_NAMES = pl.DataFrame(schema={"kode": pl.String, "uraian": pl.String})
 
@@ -57,7 +57,7 @@ def _penerimaan(*ids: str) -> pl.DataFrame:
 def test_status_against_the_previous_release():
     before = _findings([R004, V004], "run-a")
     now = _findings([R004, R003], "run-b")
-    out, resolved = history.with_status(now, before, run_id="run-b")
+    out, resolved = finding_history.with_status(now, before, run_id="run-b")
     status = dict(out.select("aturan", "status").iter_rows())
     assert status == {"R004": "masih_ada", "R003": "baru"}
     assert resolved.get_column("aturan").to_list() == ["V004"]
@@ -68,23 +68,23 @@ def test_status_against_the_previous_release():
 
 def test_first_release_is_all_new_and_a_rerun_keeps_its_statuses():
     now = _findings([R004, R003], "run-b")
-    first, none = history.with_status(now, None, run_id="run-b")
+    first, none = finding_history.with_status(now, None, run_id="run-b")
     assert set(first.get_column("status")) == {"baru"} and none.height == 0
     before = _findings([R004, V004], "run-a")
-    second, resolved = history.with_status(now, before, run_id="run-b")
+    second, resolved = finding_history.with_status(now, before, run_id="run-b")
     rerun = {"run_id": "run-c", "selesai_sebelumnya": resolved}
-    again, kept = history.with_status(now, second, ulangan=True, **rerun)
+    again, kept = finding_history.with_status(now, second, ulangan=True, **rerun)
     assert again.get_column("status").to_list() == second.get_column("status").to_list()
     assert kept.get_column("temuan_id").to_list() == resolved.get_column("temuan_id").to_list()
     assert set(kept.get_column("run_id")) == {"run-c"}
     # Without `ulangan` (other inputs), the same findings are now all masih_ada.
-    later, _ = history.with_status(now, second, run_id="run-c")
+    later, _ = finding_history.with_status(now, second, run_id="run-c")
     assert set(later.get_column("status")) == {"masih_ada"}
 
 
 def test_an_older_release_without_the_new_columns_still_gives_a_history():
     before = _findings([R004], "run-a").drop("status", "diterima", "alasan_terima")
-    out, _ = history.with_status(_findings([R004], "run-b"), before, run_id="run-b")
+    out, _ = finding_history.with_status(_findings([R004], "run-b"), before, run_id="run-b")
     assert out.get_column("status").to_list() == ["masih_ada"]
 
 
@@ -92,12 +92,12 @@ def test_a_peringatan_is_accepted_an_error_and_an_absent_finding_are_not():
     temuan = _findings([R004, V004])
     ids = dict(temuan.select("aturan", "temuan_id").iter_rows())
     rows = _penerimaan(ids["R004"], ids["V004"], "0000000000000000")
-    marked = history.accepted(temuan, rows)
+    marked = finding_history.accepted(temuan, rows)
     diterima = dict(marked.select("aturan", "diterima").iter_rows())
     assert diterima == {"R004": True, "V004": False}
     r004 = marked.filter(pl.col("aturan") == "R004").row(0, named=True)
     assert (r004["alasan_terima"], r004["diterima_oleh"]) == ("selisih pembulatan", "Kepala Dinas")
-    notes = finalize(history.acceptance_findings(temuan, rows, TAHUN), "run-a")
+    notes = finalize(finding_history.acceptance_findings(temuan, rows, TAHUN), "run-a")
     assert set(notes.get_column("tingkat")) == {"peringatan"}
     by_row = dict(notes.select("baris", "pesan").iter_rows())
     assert set(by_row) == {3, 4}
@@ -107,10 +107,10 @@ def test_a_peringatan_is_accepted_an_error_and_an_absent_finding_are_not():
 
 def test_the_summary_counts_each_status_per_bidang_and_no_accepted_warning_as_open():
     before = _findings([R004, V004], "run-a")
-    now = history.accepted(_findings([R004, R003], "run-b"), None)
+    now = finding_history.accepted(_findings([R004, R003], "run-b"), None)
     ids = dict(now.select("aturan", "temuan_id").iter_rows())
-    now = history.accepted(now, _penerimaan(ids["R004"]))
-    now, resolved = history.with_status(now, before, run_id="run-b")
+    now = finding_history.accepted(now, _penerimaan(ids["R004"]))
+    now, resolved = finding_history.with_status(now, before, run_id="run-b")
     table = {r["kode_bidang"]: r for r in findings_per_bidang(now, resolved).to_dicts()}
     koperasi = table["pemberdayaan-koperasi"]
     assert (koperasi["peringatan"], koperasi["diterima"], koperasi["masih_ada"]) == (0, 1, 1)

@@ -48,19 +48,19 @@ def test_an_xlsx_that_would_unpack_too_large_is_refused_unread(tmp_path, monkeyp
     shutil.copy(source, path)
     monkeypatch.setattr(readers, "MAX_UNCOMPRESSED_BYTES", 1000)
     hasil = read_file(path, path.name)
-    assert hasil.lembar == () and "terlalu besar" in hasil.masalah
+    assert hasil.lembar == () and "terlalu besar" in hasil.problem
 
 
 def test_garbage_named_xlsx_and_an_xlsx_named_csv(tmp_path):
     garbage = tmp_path / "rusak.xlsx"
     garbage.write_bytes(b"\x00\x01binary garbage" * 100)
-    assert read_file(garbage, garbage.name).masalah
+    assert read_file(garbage, garbage.name).problem
     disguised = tmp_path / "sebenarnya_xlsx.csv"
     shutil.copy(
         ROOT / "raw" / "2023" / "TW1" / "usaha-kecil" / "usaha_kecil_tw1_2023.xlsx", disguised
     )
     hasil = read_file(disguised, disguised.name)
-    assert hasil.masalah is None
+    assert hasil.problem is None
     assert [s.lembar for s in hasil.lembar] == ["Keuangan", "Kinerja"]
 
 

@@ -39,8 +39,8 @@ from hostile_inputs import (
     wide_csv_line,
 )
 
-from flows import pipeline, readers
-from flows.pipeline import LkjipError, discover, load_references, read_submission
+from flows import raw_folder, readers
+from flows.raw_folder import LkjipError, discover, load_references, read_submission
 from flows.readers import read_file
 from transforms.findings import finalize
 from transforms.ingest import ingest
@@ -195,13 +195,13 @@ def test_entries_refused_on_the_pure_path_carry_their_quarter_and_bidang(raw_cop
     for builder in REFUSED_ENTRIES:
         builder(raw_copy)
     found = discover(raw_copy, 2023, 4)
-    by_name = {pipeline.relative(r.path, raw_copy): r for r in found.ditolak}
+    by_name = {raw_folder.relative(r.path, raw_copy): r for r in found.refused}
     assert set(by_name) == set(REFUSED)
-    assert {r.triwulan for r in found.ditolak} == {4}
+    assert {r.triwulan for r in found.refused} == {4}
     assert by_name["2023/TW4/usaha-kecil/antrian.csv"].kode_bidang == "usaha-kecil"
-    every_path = [p for s in found.kiriman for p in s.berkas] + [p for _, p in found.salah_tempat]
-    assert not {pipeline.relative(p, raw_copy) for p in every_path} & set(REFUSED)
-    assert pipeline.refused_inputs(found, raw_copy)[0].keys() == {"berkas", "triwulan", "sebab"}
+    every_path = [p for s in found.submissions for p in s.files] + [p for _, p in found.misplaced]
+    assert not {raw_folder.relative(p, raw_copy) for p in every_path} & set(REFUSED)
+    assert raw_folder.refused_inputs(found, raw_copy)[0].keys() == {"berkas", "triwulan", "sebab"}
 
 
 def test_a_reference_file_linked_out_of_raw_stops_the_run_in_one_line(raw_copy: Path):
@@ -211,7 +211,7 @@ def test_a_reference_file_linked_out_of_raw_stops_the_run_in_one_line(raw_copy: 
     message = str(raised.value)
     assert message.startswith("2023/referensi/hierarki.csv: tautan (symlink)")
     assert "luar folder raw" in message and "\n" not in message and MARKER not in message
-    assert pipeline.reference_path(raw_copy, 2023, "hierarki") is None  # never hashed
+    assert raw_folder.reference_path(raw_copy, 2023, "hierarki") is None  # never hashed
 
 
 def test_a_header_only_dpa_says_it_has_no_row_instead_of_an_empty_column_list(raw_copy: Path):
@@ -359,16 +359,16 @@ def test_quoted_line_breaks_cannot_smuggle_a_record_wider_than_the_limit(
 def test_a_bidang_quarter_over_its_row_budget_refuses_the_file_that_passes_it(
     raw_copy: Path, monkeypatch
 ):
-    monkeypatch.setattr(pipeline, "MAX_ROWS_PER_SUBMISSION", 15)
+    monkeypatch.setattr(raw_folder, "MAX_ROWS_PER_SUBMISSION", 15)
     (sub,) = [
         s
-        for s in discover(raw_copy, 2023, 4).kiriman
+        for s in discover(raw_copy, 2023, 4).submissions
         if (s.triwulan, s.kode_bidang) == (4, "pemberdayaan-koperasi")
     ]
     files = read_submission(sub, raw_copy)
-    assert [f.masalah is None for f in files] == [True, False]  # 8 kinerja rows, then 10
-    assert files[1].cek == "V001:batas"
-    assert "melebihi batas 15 baris per bidang per triwulan" in files[1].masalah
+    assert [f.problem is None for f in files] == [True, False]  # 8 kinerja rows, then 10
+    assert files[1].check == "V001:batas"
+    assert "melebihi batas 15 baris per bidang per triwulan" in files[1].problem
 
 
 def test_xlsb_and_ods_are_refused_unopened(tmp_path: Path):

@@ -42,9 +42,9 @@ from hostile_runs import (
 )
 from polars.testing import assert_frame_equal
 
-from flows.pipeline import LkjipError
+from flows.raw_folder import LkjipError
 from flows.serve import free_port, owns_port, wait_ours
-from schemas.gerbang import EXPECTATIONS
+from schemas.gate_expectations import EXPECTATIONS
 
 ESC = "\x1b"
 

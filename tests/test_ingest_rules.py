@@ -29,10 +29,10 @@ from fixtures_xlsx import (
     write_xlsx,
 )
 
-from flows.pipeline import relative
+from flows.raw_folder import relative
 from flows.readers import read_file
 from transforms.findings import finalize
-from transforms.ingest import Kiriman, ingest
+from transforms.ingest import Submission, ingest
 
 LRA_SHEET = "Realisasi Anggaran"
 
@@ -54,7 +54,7 @@ def berkas(raw: Path, path: Path) -> str:
     return relative(path, raw)
 
 
-def submit(raw: Path, *paths: Path) -> tuple[Kiriman, pl.DataFrame]:
+def submit(raw: Path, *paths: Path) -> tuple[Submission, pl.DataFrame]:
     """Files of one submission -> (ingested submission, finalized findings)."""
     files = [read_file(p, berkas(raw, p)) for p in paths]
     kiriman = ingest(files, tahun=2023, triwulan=1, kode_bidang="sekretariat")
@@ -71,7 +71,7 @@ def rules(temuan: pl.DataFrame) -> set[str]:
     return set(temuan.get_column("aturan").to_list())
 
 
-def status(kiriman: Kiriman, name: str, baris: int) -> str:
+def status(kiriman: Submission, name: str, baris: int) -> str:
     """-> the status of one keuangan row, found by its file name and spreadsheet row."""
     rows = kiriman.keuangan.filter(
         pl.col("berkas").str.ends_with("/" + name) & (pl.col("baris") == baris)
@@ -80,7 +80,7 @@ def status(kiriman: Kiriman, name: str, baris: int) -> str:
     return rows.item(0, "status")
 
 
-def statuses(kiriman: Kiriman, name: str) -> dict[int, str]:
+def statuses(kiriman: Submission, name: str) -> dict[int, str]:
     """-> {spreadsheet row: status} of a file's keuangan rows."""
     rows = kiriman.keuangan.filter(pl.col("berkas").str.ends_with("/" + name))
     return dict(rows.select("baris", "status").iter_rows())

@@ -20,10 +20,10 @@ import fixtures_faults as faults
 import polars as pl
 import pytest
 
-from flows import report, report_html
+from flows import annual_report, report_html
 from flows.report_pdf import BROWSER_FLAGS
-from transforms.consolidate import Konsolidasi
-from transforms.laporan import build
+from transforms.report_data import build
+from transforms.year_tables import YearTables
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "raw"
@@ -34,7 +34,7 @@ ANGGARAN = pl.col("tabel") == "realisasi_anggaran"
 
 
 @pytest.fixture(scope="module")
-def demo() -> Konsolidasi:
+def demo() -> YearTables:
     """-> the bundled demo consolidated to TW4 (pure, as the flow builds it)."""
     return faults.consolidated(RAW)
 
@@ -51,7 +51,7 @@ def csv_line(berkas: str, first_cell: str) -> int:
 
 
 # --- the table ---------------------------------------------------------------------------------
-def test_every_accepted_export_row_is_a_source_and_the_sums_add_up(demo: Konsolidasi) -> None:
+def test_every_accepted_export_row_is_a_source_and_the_sums_add_up(demo: YearTables) -> None:
     asal, ra = demo.asal_angka, demo.realisasi_anggaran
     spending = asal.filter(ANGGARAN & (pl.col("peran") == "realisasi"))
     sums = spending.group_by("triwulan", "kode", "jenis_belanja").agg(pl.col("nilai").sum())
@@ -75,7 +75,7 @@ def test_every_accepted_export_row_is_a_source_and_the_sums_add_up(demo: Konsoli
     assert traced.unique().height == traced.height == accepted.get_column("baris").sum()
 
 
-def test_each_figure_names_the_dpa_line_of_its_pagu(demo: Konsolidasi) -> None:
+def test_each_figure_names_the_dpa_line_of_its_pagu(demo: YearTables) -> None:
     pagu = demo.asal_angka.filter(ANGGARAN & (pl.col("peran") == "pagu"))
     facts = demo.realisasi_anggaran.filter(pl.col("pagu") > 0)
     joined = facts.join(
@@ -101,7 +101,7 @@ def test_each_figure_names_the_dpa_line_of_its_pagu(demo: Konsolidasi) -> None:
         assert Decimal(line["pagu"]) == row["pagu"]
 
 
-def test_each_capaian_names_its_report_row_and_its_agreed_target(demo: Konsolidasi) -> None:
+def test_each_capaian_names_its_report_row_and_its_agreed_target(demo: YearTables) -> None:
     asal = demo.asal_angka.filter(~ANGGARAN & (pl.col("triwulan") == 4))
     capaian = demo.capaian_kinerja.filter(
         (pl.col("triwulan") == 4) & pl.col("realisasi").is_not_null()
@@ -172,7 +172,7 @@ def test_published_sources_carry_the_files_sha256_and_the_run(demo_run: dict) ->
 @pytest.fixture(scope="module")
 def page_and_sources(demo_run: dict, tmp_path_factory: pytest.TempPathFactory) -> tuple:
     """-> (the demo report page, the published asal_angka at TW4)."""
-    _, page = report.make_report(TAHUN, demo_run["curated"], tmp_path_factory.mktemp("lap"))
+    _, page = annual_report.make_report(TAHUN, demo_run["curated"], tmp_path_factory.mktemp("lap"))
     asal = pl.scan_parquet(demo_run["curated"] / "asal_angka", hive_partitioning=True).collect()
     return page, asal.filter(pl.col("triwulan") == 4)
 

@@ -20,7 +20,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from flows.consolidate import konsolidasi, quarter_before
+from flows.prefect_flow import konsolidasi, quarter_before
 from flows.serve import CRON, DEPLOYMENT, TIMEZONE, free_port, prefect_server
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -116,7 +116,7 @@ def assert_same_tables(
 RUN_FLOW = (
     "import sys\n"
     "from pathlib import Path\n"
-    "from flows.consolidate import konsolidasi\n"
+    "from flows.prefect_flow import konsolidasi\n"
     "r = konsolidasi(tahun=2023, triwulan=4, raw=Path(sys.argv[1]), curated=Path(sys.argv[2]))\n"
     "print('RUN_ID=' + r['run_id'])\n"
     "print('RILIS=' + r['rilis'])\n"
@@ -130,7 +130,7 @@ from pathlib import Path
 
 import polars as pl
 
-from flows.publish import Tabel, active_manifest, publish_year
+from flows.release_store import CuratedTable, active_manifest, publish_year
 
 curated, times = Path(sys.argv[1]), int(sys.argv[2])
 manifest = active_manifest(curated, 2023)
@@ -144,7 +144,7 @@ for entry in manifest["keluaran"]:
             uraian=pl.col("uraian") + " #" + pl.int_range(pl.len()).cast(pl.String)
         )
     partisi = ("tahun", "triwulan") if split else ("tahun",)
-    tables[name] = Tabel(frame, partisi=partisi, triwulan=(1, 2, 3, 4))
+    tables[name] = CuratedTable(frame, partisi=partisi, triwulan=(1, 2, 3, 4))
 print("MULAI", flush=True)
 publish_year(curated, 2023, manifest["run_id"] + "-besar", tables, manifest)
 print("SELESAI", flush=True)
@@ -217,7 +217,7 @@ def test_kill_during_publish_keeps_previous_release_and_rerun_succeeds(
 
 # --- (b) the same raw folder twice gives the same tables --------------------------------------
 def test_publishing_twice_from_the_same_raw_gives_identical_tables(demo_run, tmp_path):
-    from flows.consolidate import konsolidasi
+    from flows.prefect_flow import konsolidasi
 
     curated = copy_curated(demo_run["curated"], tmp_path / "curated")
     before = snapshot(curated)
@@ -232,10 +232,10 @@ def test_publishing_twice_from_the_same_raw_gives_identical_tables(demo_run, tmp
 
 def test_publishing_the_same_run_again_at_once_succeeds(tmp_path):
     """Reruns are idempotent: the same run published three times in a row, each one current."""
-    from flows.publish import Tabel, publish_year
+    from flows.release_store import CuratedTable, publish_year
 
     frame = pl.DataFrame({"kode": ["2.17.06.1.01.01"], "pagu": [Decimal("678380100.00")]})
-    tables = {"dpa": Tabel(frame.with_columns(pl.col("pagu").cast(pl.Decimal(18, 2))))}
+    tables = {"dpa": CuratedTable(frame.with_columns(pl.col("pagu").cast(pl.Decimal(18, 2))))}
     releases = []
     for _ in range(3):
         release = publish_year(

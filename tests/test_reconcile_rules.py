@@ -1,7 +1,7 @@
 """The reconciliation rules R001-R010: for each, a realistic input that fires it and a near miss.
 
 Most tests drive the pure functions with small inputs staged the way the pipeline stages
-them: reference rows through transforms.referensi.validate_reference, a bidang's export
+them: reference rows through transforms.reference_files.validate_reference, a bidang's export
 rows through transforms.ingest.ingest, both from a grid of text cells as a CSV gives it.
 The figures are the real 2023 DPA lines of ../shared/reference/2023/dpa.csv. R006, R007 and
 R008 are also checked on one modified copy of the demo raw folder run through the flow.
@@ -20,12 +20,12 @@ from fixtures_faults import read_sheets
 
 from flows.readers import to_grid
 from transforms import dpa as dpa_stage
-from transforms.capaian import capaian_table
-from transforms.consolidate import consolidate
+from transforms.achievement import capaian_table
 from transforms.ingest import ingest
 from transforms.reconcile import check_rows, reconcile
-from transforms.referensi import Referensi, validate_reference
-from transforms.sheets import HasilBaca, Lembar
+from transforms.reference_files import Reference, validate_reference
+from transforms.sheets import ReadResult, SheetGrid
+from transforms.year_tables import consolidate
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "raw"
@@ -96,10 +96,10 @@ def grid(rows: list[list[str]]) -> pl.DataFrame:
     return to_grid([[c.strip() or None for c in row] for row in rows])
 
 
-def referensi(nama: str, header: list[str], rows: list[list[str]]) -> Referensi:
+def referensi(nama: str, header: list[str], rows: list[list[str]]) -> Reference:
     """Reference rows -> validated as raw/2023/referensi/<nama>.csv would be."""
     berkas = f"2023/referensi/{nama}.csv"
-    result = validate_reference(Lembar(berkas, None, grid([header, *rows])), nama)
+    result = validate_reference(SheetGrid(berkas, None, grid([header, *rows])), nama)
     assert result.temuan.height == 0, result.temuan
     return result
 
@@ -111,7 +111,7 @@ def dpa_rows(extra: list[list[str]] = ()) -> list[list[str]]:
     return [*murni, *perubahan, *extra]
 
 
-def references(dpa: list[list[str]] | None = None) -> dict[str, Referensi]:
+def references(dpa: list[list[str]] | None = None) -> dict[str, Reference]:
     return {
         "dpa": referensi("dpa", DPA_HEADER, dpa_rows() if dpa is None else dpa),
         "hierarki": referensi("hierarki", ["kode", "level", "uraian"], HIERARKI_ROWS),
@@ -121,7 +121,7 @@ def references(dpa: list[list[str]] | None = None) -> dict[str, Referensi]:
 
 
 @pytest.fixture(scope="module")
-def refs() -> dict[str, Referensi]:
+def refs() -> dict[str, Reference]:
     return references()
 
 
@@ -166,9 +166,9 @@ def berkas_of(triwulan: int, kode_bidang: str, nama: str = "realisasi.csv") -> s
 def kiriman(triwulan: int, kode_bidang: str, rows: list[list[str]], header=KEUANGAN, nama=None):
     """One CSV export of a bidang for a quarter -> its ingested submission."""
     berkas = berkas_of(triwulan, kode_bidang, nama or "realisasi.csv")
-    lembar = Lembar(berkas, None, grid([header, *rows]))
+    lembar = SheetGrid(berkas, None, grid([header, *rows]))
     return ingest(
-        [HasilBaca(berkas, (lembar,))], tahun=TAHUN, triwulan=triwulan, kode_bidang=kode_bidang
+        [ReadResult(berkas, (lembar,))], tahun=TAHUN, triwulan=triwulan, kode_bidang=kode_bidang
     )
 
 
@@ -206,7 +206,9 @@ def test_v003_a_reference_category_outside_its_list_or_left_empty() -> None:
     rows[2][1] = ""  # level left empty
     rows[0][7] = "NEGATIF"  # near miss: the right word in capitals
     berkas = "2023/referensi/indikator.csv"
-    result = validate_reference(Lembar(berkas, None, grid([INDIKATOR_HEADER, *rows])), "indikator")
+    result = validate_reference(
+        SheetGrid(berkas, None, grid([INDIKATOR_HEADER, *rows])), "indikator"
+    )
     fired = sorted(result.temuan.select("aturan", "baris", "kolom").rows())
     assert fired == [("V003", 3, "polaritas"), ("V003", 4, "level")]
 
@@ -839,7 +841,7 @@ def _edit_hierarki(path: Path) -> None:
 @pytest.fixture(scope="module")
 def modified_run(prefect_api, tmp_path_factory) -> dict:
     """The demo data with faults planted: one flow run for R006, R007 and R008."""
-    from flows.consolidate import konsolidasi
+    from flows.prefect_flow import konsolidasi
 
     raw = tmp_path_factory.mktemp("raw-modified") / "raw"
     shutil.copytree(RAW / str(TAHUN), raw / str(TAHUN))

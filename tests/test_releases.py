@@ -27,9 +27,9 @@ from cli_runner import run_lkjip
 from polars.testing import assert_frame_equal
 
 from flows import releases
-from flows.publish import (
+from flows.release_store import (
+    CuratedTable,
     PublishError,
-    Tabel,
     active_manifest,
     list_releases,
     publish_year,
@@ -346,9 +346,9 @@ OLD = {
 def test_derived_accepted_rows_sum_per_bidang_quarter_and_skip_references():
     got = releases.accepted_of(OLD)
     assert got == {
-        releases.BidangTriwulan("", 4, "sekretariat"): 7,
-        releases.BidangTriwulan("", 4, "usaha-kecil"): 3,
-        releases.BidangTriwulan("", 3, "usaha-kecil"): 0,
+        releases.BidangQuarter("", 4, "sekretariat"): 7,
+        releases.BidangQuarter("", 4, "usaha-kecil"): 3,
+        releases.BidangQuarter("", 3, "usaha-kecil"): 0,
     }
     recorded = {releases.KIRIMAN: releases.submission_rows(OLD["masukan"])}
     assert releases.accepted_of(recorded) == got
@@ -362,7 +362,7 @@ def test_a_folder_gone_or_all_held_back_is_missing_fewer_rows_or_more_folders_ar
     held_back = {
         "masukan": masukan(("2023/TW4/sekretariat/a.xlsx", 0), ("2023/TW4/usaha-kecil/c", 3))
     }
-    assert releases.missing(OLD, held_back) == [(releases.BidangTriwulan("", 4, "sekretariat"), 7)]
+    assert releases.missing(OLD, held_back) == [(releases.BidangQuarter("", 4, "sekretariat"), 7)]
     assert releases.missing(None, held_back) == []
     line = releases.refusal(2023, OLD, releases.missing(OLD, {"masukan": []}))
     assert "\n" not in line
@@ -374,7 +374,7 @@ def test_offices_are_told_apart():
     two = {"masukan": masukan(("opd-a/2023/TW1/umum/x.csv", 2), ("opd-b/2023/TW1/umum/x.csv", 2))}
     one = {"masukan": masukan(("opd-a/2023/TW1/umum/x.csv", 2))}
     gone = releases.missing(two, one)
-    assert gone == [(releases.BidangTriwulan("opd-b", 1, "umum"), 2)]
+    assert gone == [(releases.BidangQuarter("opd-b", 1, "umum"), 2)]
     assert gone[0][0].label() == "TW1 umum (opd-b)"
     assert releases.accepted_of({releases.KIRIMAN: releases.submission_rows(two["masukan"])}) == (
         releases.accepted_of(two)
@@ -396,10 +396,10 @@ def test_rupiah_text(value, text):
 
 
 # --- publish_year and restore_release, directly -----------------------------------------------
-def tiny(kode: str) -> dict[str, Tabel]:
+def tiny(kode: str) -> dict[str, CuratedTable]:
     """-> one small table to publish."""
     frame = pl.DataFrame({"kode": [kode], "pagu": [Decimal("1.00")]})
-    return {"dpa": Tabel(frame.with_columns(pl.col("pagu").cast(pl.Decimal(18, 2))))}
+    return {"dpa": CuratedTable(frame.with_columns(pl.col("pagu").cast(pl.Decimal(18, 2))))}
 
 
 def test_publish_year_refuses_less_under_its_lock_and_publishes_when_forced(tmp_path):

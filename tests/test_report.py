@@ -1,4 +1,4 @@
-"""Tests of the annual report (transforms/laporan.py, flows/report*.py, `lkjip report`).
+"""Tests of the annual report (transforms/report_data.py, flows/report*.py, `lkjip report`).
 
 Golden figures come from the printed LKjIP 2023 in ../shared/reference/2023, read here
 with the csv module; the demo consolidated to TW4 (the `demo_run` fixture) is the input.
@@ -19,11 +19,11 @@ import openpyxl
 import polars as pl
 import pytest
 
-from flows import report, report_html, report_tables, report_xlsx
-from flows.pipeline import LkjipError
+from flows import annual_report, report_html, report_layout, report_xlsx
+from flows.raw_folder import LkjipError
 from flows.report_pdf import BROWSER_FLAGS
-from transforms import laporan
-from transforms.capaian import capaian, predikat
+from transforms import report_data
+from transforms.achievement import capaian, predikat
 from transforms.numbers import MEASURE, MONEY
 from transforms.reconcile import PERCENT
 
@@ -46,20 +46,20 @@ def curated(demo_run: dict) -> Path:
 @pytest.fixture(scope="module")
 def frames(curated: Path) -> dict[str, pl.DataFrame]:
     """-> the demo's curated frames of 2023, as the report reads them."""
-    return report.read_curated(curated, TAHUN)
+    return annual_report.read_curated(curated, TAHUN)
 
 
 @pytest.fixture(scope="module")
-def lap(frames: dict[str, pl.DataFrame]) -> laporan.Laporan:
+def lap(frames: dict[str, pl.DataFrame]) -> report_data.AnnualReport:
     """-> every report table of the demo year."""
-    return laporan.build(frames, TAHUN)
+    return report_data.build(frames, TAHUN)
 
 
 @pytest.fixture(scope="module")
 def written(curated: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     """The Prefect flow `laporan-tahunan` run once on the demo: its result."""
     out = tmp_path_factory.mktemp("laporan")
-    return report.laporan_tahunan(tahun=TAHUN, curated=curated, out=out)
+    return annual_report.laporan_tahunan(tahun=TAHUN, curated=curated, out=out)
 
 
 def printed_tabel_3_6() -> dict[str, Decimal]:
@@ -76,7 +76,7 @@ def row_of(frame: pl.DataFrame, **where: object) -> dict:
 
 
 # --- golden figures on the demo ------------------------------------------------------------------
-def test_tabel_3_6_per_kegiatan_equals_the_printed_table(lap: laporan.Laporan) -> None:
+def test_tabel_3_6_per_kegiatan_equals_the_printed_table(lap: report_data.AnnualReport) -> None:
     kegiatan = lap.tabel_3_6.filter(pl.col("jenis_baris") == "kegiatan")
     per_block: dict[tuple[str, str], Decimal] = {
         (r["kode"], r["jenis_belanja"]): r["realisasi"] for r in kegiatan.to_dicts()
@@ -89,7 +89,9 @@ def test_tabel_3_6_per_kegiatan_equals_the_printed_table(lap: laporan.Laporan) -
         assert ours == printed, kode
 
 
-def test_tabel_3_6_total_is_the_reports_total_and_blocks_add_up(lap: laporan.Laporan) -> None:
+def test_tabel_3_6_total_is_the_reports_total_and_blocks_add_up(
+    lap: report_data.AnnualReport,
+) -> None:
     t = lap.tabel_3_6
     total = row_of(t, jenis_baris="total")
     assert total["realisasi"] == Decimal(TOTAL_REALISASI)
@@ -110,7 +112,7 @@ def test_tabel_3_6_total_is_the_reports_total_and_blocks_add_up(lap: laporan.Lap
     assert set(t.get_column("rencana_fisik").to_list()) == {Decimal("100.00")}
 
 
-def test_tabel_2_3_totals_murni_to_perubahan(lap: laporan.Laporan) -> None:
+def test_tabel_2_3_totals_murni_to_perubahan(lap: report_data.AnnualReport) -> None:
     total = row_of(lap.tabel_2_3, jenis_baris="total")
     assert total["murni_jumlah"] == Decimal("27394781000")
     assert total["perubahan_jumlah"] == Decimal("26883994400")
@@ -119,7 +121,9 @@ def test_tabel_2_3_totals_murni_to_perubahan(lap: laporan.Laporan) -> None:
     assert total["perubahan_modal"] == Decimal("451911200")
 
 
-def test_tabel_2_3_programs_and_kegiatan_are_sums_of_their_lines(lap: laporan.Laporan) -> None:
+def test_tabel_2_3_programs_and_kegiatan_are_sums_of_their_lines(
+    lap: report_data.AnnualReport,
+) -> None:
     t = lap.tabel_2_3
     subs = t.filter(pl.col("jenis_baris") == "sub_kegiatan")
     for parent in t.filter(pl.col("jenis_baris").is_in(["program", "kegiatan"])).to_dicts():
@@ -130,7 +134,7 @@ def test_tabel_2_3_programs_and_kegiatan_are_sums_of_their_lines(lap: laporan.La
     assert names.null_count() == 0
 
 
-def test_tabel_3_1_capaian_sakip_in_range_is_100(lap: laporan.Laporan) -> None:
+def test_tabel_3_1_capaian_sakip_in_range_is_100(lap: report_data.AnnualReport) -> None:
     sakip = row_of(lap.tabel_3_1, indikator="Capaian SAKIP Perangkat Daerah")
     assert (sakip["target_min"], sakip["target_max"]) == (Decimal(70), Decimal(80))
     assert sakip["realisasi"] == Decimal(80)
@@ -139,7 +143,7 @@ def test_tabel_3_1_capaian_sakip_in_range_is_100(lap: laporan.Laporan) -> None:
     assert lap.tabel_3_1.get_column("kode").to_list() == ["S1", "S2", "S3"]
 
 
-def test_tabel_3_2_puts_every_program_under_a_sasaran(lap: laporan.Laporan) -> None:
+def test_tabel_3_2_puts_every_program_under_a_sasaran(lap: report_data.AnnualReport) -> None:
     t = lap.tabel_3_2
     programs = t.filter(pl.col("jenis_baris") == "program")
     under = dict(zip(programs.get_column("kode"), programs.get_column("sasaran"), strict=True))
@@ -151,7 +155,7 @@ def test_tabel_3_2_puts_every_program_under_a_sasaran(lap: laporan.Laporan) -> N
     assert t.get_column("jenis_baris").to_list()[0] == "sasaran"
 
 
-def test_efisiensi_beside_tabel_3_6_and_its_reading(lap: laporan.Laporan) -> None:
+def test_efisiensi_beside_tabel_3_6_and_its_reading(lap: report_data.AnnualReport) -> None:
     programs = lap.tabel_3_6.filter(pl.col("jenis_baris") == "program")
     per_program = programs.group_by("kode").agg(pl.col("realisasi").sum(), pl.col("pagu").sum())
     eff = lap.efisiensi.filter(pl.col("jenis_baris") == "program")
@@ -160,14 +164,14 @@ def test_efisiensi_beside_tabel_3_6_and_its_reading(lap: laporan.Laporan) -> Non
     assert (joined.get_column("realisasi") == joined.get_column("realisasi_36")).all()
     umkm = row_of(eff, kode="2.17.08")
     assert umkm["serapan"] == Decimal("83.51")  # 513.449.665 / 614.845.400
-    assert umkm["bacaan"] == laporan.BACAAN["hemat"]
+    assert umkm["bacaan"] == report_data.BACAAN["hemat"]
     assert row_of(lap.efisiensi, jenis_baris="total")["serapan"] == Decimal("93.12")
 
 
-def test_demo_has_no_error_findings(lap: laporan.Laporan) -> None:
+def test_demo_has_no_error_findings(lap: report_data.AnnualReport) -> None:
     assert lap.jumlah_error == 0
     assert lap.peringatan == 1  # the 400 Rp pagu difference (R004)
-    assert report_tables.error_note(lap, "lkjip failures --tahun 2023") is None
+    assert report_layout.error_note(lap, "lkjip failures --tahun 2023") is None
 
 
 # --- hand-computed capaian: negatif polarity and outside a range ---------------------------------
@@ -228,14 +232,14 @@ TARGETS = _target_kinerja(
 
 
 def test_tabel_3_1_negatif_and_out_of_range_by_hand() -> None:
-    t = laporan.tabel_3_1(THIS_YEAR)
+    t = report_data.tabel_3_1(THIS_YEAR)
     got = dict(zip(t.get_column("kode"), t.get_column("capaian_persen"), strict=True))
     assert got == {"S1": D("98.31"), "S2": D("106.25"), "S3": D("90.00")}
     assert t.get_column("predikat").to_list() == ["Sangat Tinggi", "Sangat Tinggi", "Tinggi"]
 
 
 def test_tabel_3_3_last_year_capaian_by_hand() -> None:
-    t = laporan.tabel_3_3(THIS_YEAR, TARGETS, TAHUN)
+    t = report_data.tabel_3_3(THIS_YEAR, TARGETS, TAHUN)
     last = dict(zip(t.get_column("kode"), t.get_column("capaian_lalu"), strict=True))
     # S1 negatif: (0,720 − 0,380) / 0,360 = 94,44; S2 3 / 6 = 50; S3 above 1-2: 2,5 / 2 = 125
     assert last == {"S1": D("94.44"), "S2": D("50.00"), "S3": D("125.00")}
@@ -246,7 +250,7 @@ def test_tabel_3_3_last_year_capaian_by_hand() -> None:
 
 
 def test_tabel_3_4_renstra_and_progress_by_hand() -> None:
-    t = laporan.tabel_3_4(THIS_YEAR, TARGETS, TAHUN)
+    t = report_data.tabel_3_4(THIS_YEAR, TARGETS, TAHUN)
     s1, s2, s3 = (row_of(t, kode=k) for k in ("S1", "S2", "S3"))
     assert s1["capaian_renstra"] == D("98.31")  # against 0,354
     assert s1["progres"] == D("93.81")  # (0,678 − 0,360) / 0,339
@@ -254,20 +258,20 @@ def test_tabel_3_4_renstra_and_progress_by_hand() -> None:
     assert s2["capaian_renstra"] == D("106.25")  # 85 above 70-80
     assert s2["progres"] == D("100.00")  # 85 inside 75-85
     assert s3["renstra_min"] is None and s3["progres"] is None  # no Renstra row: "-"
-    assert report_tables.shown((s3["akhir_min"], s3["akhir_max"]), "target") == "-"
+    assert report_layout.shown((s3["akhir_min"], s3["akhir_max"]), "target") == "-"
 
 
 def test_no_capaian_where_nothing_was_reported() -> None:
     # A rentang indicator without a realisation has no capaian (not "100, Sangat Tinggi"),
-    # in the curated table and in the report.
+    # in the curated table and in the annual_report.
     unreported = _capaian_kinerja([("S1", "rentang", D(70), D(80), None)])
     assert unreported.get_column("capaian_persen").item() is None
-    t31 = laporan.tabel_3_1(unreported)
+    t31 = report_data.tabel_3_1(unreported)
     assert t31.get_column("capaian_persen").item() is None
     assert t31.get_column("predikat").item() is None
-    t34 = laporan.tabel_3_4(unreported, TARGETS, TAHUN)
+    t34 = report_data.tabel_3_4(unreported, TARGETS, TAHUN)
     assert row_of(t34, kode="S1")["progres"] is None
-    assert report_tables.shown(None, "persen") == "-"
+    assert report_layout.shown(None, "persen") == "-"
 
 
 @pytest.mark.parametrize(
@@ -286,8 +290,8 @@ def test_efficiency_reading(capaian_persen: str | None, serapan: str | None, kun
         {"c": [capaian_persen and D(capaian_persen)], "s": [serapan and D(serapan)]},
         schema={"c": PERCENT, "s": PERCENT},
     )
-    text = frame.select(laporan.bacaan(pl.col("c"), pl.col("s"))).item()
-    assert text == laporan.BACAAN[kunci]
+    text = frame.select(report_data.bacaan(pl.col("c"), pl.col("s"))).item()
+    assert text == report_data.BACAAN[kunci]
 
 
 @pytest.mark.parametrize(
@@ -301,10 +305,10 @@ def test_efficiency_reading(capaian_persen: str | None, serapan: str | None, kun
     ],
 )
 def test_indonesian_numbers(value: object, args: tuple, expected: str) -> None:
-    assert report_tables.angka(value, *args) == expected
+    assert report_layout.angka(value, *args) == expected
 
 
-def test_money_stays_decimal_to_the_last_cell(lap: laporan.Laporan) -> None:
+def test_money_stays_decimal_to_the_last_cell(lap: report_data.AnnualReport) -> None:
     for name in ("tabel_2_3", "tabel_3_6", "efisiensi"):
         frame = getattr(lap, name)
         money = [c for c, t in frame.schema.items() if t == MONEY]
@@ -451,7 +455,7 @@ def test_error_findings_are_announced_in_page_and_every_sheet(
     temuan = pl.DataFrame(
         {"aturan": ["R003", "V003", "V003", "R004"], "tingkat": ["error"] * 3 + ["peringatan"]}
     )
-    lap = laporan.build({**frames, "temuan": temuan}, TAHUN)
+    lap = report_data.build({**frames, "temuan": temuan}, TAHUN)
     assert lap.jumlah_error == 3
     command = "lkjip failures --tahun 2023"
     xlsx, page = (
@@ -474,7 +478,7 @@ def test_error_findings_are_announced_in_page_and_every_sheet(
 
 def test_error_note_in_chromium(frames: dict[str, pl.DataFrame], tmp_path: Path) -> None:
     temuan = pl.DataFrame({"aturan": ["V004"], "tingkat": ["error"]})
-    lap = laporan.build({**frames, "temuan": temuan}, TAHUN)
+    lap = report_data.build({**frames, "temuan": temuan}, TAHUN)
     page = report_html.write_html(lap, tmp_path, "lkjip failures --tahun 2023")
     seen = open_in_chromium(page, tmp_path / "dengan_error.png")
     assert seen["errors"] == []
@@ -509,7 +513,7 @@ def test_cli_report_without_curated_year_is_one_line_exit_1(tmp_path: Path, caps
 
 def test_report_refuses_a_year_before_tw4(curated: Path, tmp_path: Path) -> None:
     partial = tmp_path / "curated"
-    for name in report.TABLES:
+    for name in annual_report.TABLES:
         (partial / name).mkdir(parents=True)
         (partial / name / "tahun=2023").symlink_to((curated / name / "tahun=2023").resolve())
     ra = partial / "realisasi_anggaran" / "tahun=2023"
@@ -517,7 +521,7 @@ def test_report_refuses_a_year_before_tw4(curated: Path, tmp_path: Path) -> None
     ra.mkdir()
     (ra / "triwulan=1").symlink_to((curated / "realisasi_anggaran/tahun=2023/triwulan=1").resolve())
     with pytest.raises(LkjipError, match="belum sampai triwulan 4"):
-        report.make_report(TAHUN, partial, tmp_path / "out")
+        annual_report.make_report(TAHUN, partial, tmp_path / "out")
 
 
 def test_text_that_looks_like_a_formula_stays_text(demo_run, tmp_path):
@@ -535,7 +539,7 @@ def test_text_that_looks_like_a_formula_stays_text(demo_run, tmp_path):
         uraian=pl.when(pl.col("kode") == "2.17.05").then(pl.lit(hostile)).otherwise("uraian")
     )
     kode.write_parquet(release / "kode" / "part-0.parquet")
-    xlsx, _ = report.make_report(2023, curated, tmp_path / "laporan")
+    xlsx, _ = annual_report.make_report(2023, curated, tmp_path / "laporan")
     book = openpyxl.load_workbook(xlsx)
     cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row]
     found = [c for c in cells if c.value == hostile]

@@ -17,9 +17,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from flows import report, report_html
+from flows import annual_report, report_html
+from flows.report_layout import INSTANSI
 from flows.report_pdf import BROWSER_FLAGS, write_pdf
-from flows.report_tables import INSTANSI
 
 TAHUN = 2023
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,7 +40,7 @@ CHROMIUM_ARGS = list(BROWSER_FLAGS)
 def printed(demo_run: dict, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """-> the demo report written (html) and printed to PDF once for this module."""
     out = tmp_path_factory.mktemp("laporan-cetak")
-    _, html = report.make_report(TAHUN, demo_run["curated"], out)
+    _, html = annual_report.make_report(TAHUN, demo_run["curated"], out)
     return {"html": html, "pdf": write_pdf(html)}
 
 
@@ -234,7 +234,7 @@ def test_signature_and_footer_come_from_the_opd_table_escaped(
             "kota": "Serang",
         },
     )
-    _, page = report.make_report(TAHUN, curated, tmp_path / "laporan")
+    _, page = annual_report.make_report(TAHUN, curated, tmp_path / "laporan")
     html = page.read_text(encoding="utf-8")
     assert "<script" not in html
     assert html.count("</style>") == 1  # the office's name cannot close the stylesheet
@@ -289,7 +289,7 @@ def test_the_signature_block_comes_from_opd_csv_and_stays_empty_without_it(tmp_p
     import fixtures_faults
 
     from flows.report_html import render_html
-    from transforms.laporan import build
+    from transforms.report_data import build
 
     raw = tmp_path / "raw"
     shutil.copytree(ROOT / "raw" / "2023", raw / "2023")

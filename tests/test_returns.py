@@ -28,7 +28,7 @@ from fixtures_faults import (
     xlsx_row,
 )
 
-from flows.returns import FILL, OPTIONAL_COLUMNS, write_findings_workbook, write_returns
+from flows.annotated_return import FILL, OPTIONAL_COLUMNS, write_findings_workbook, write_returns
 from transforms.findings import reading_order
 
 TAHUN = 2023
@@ -166,7 +166,7 @@ def test_the_temuan_sheet_lists_the_bidangs_findings_with_a_link_to_each_cell(pl
 def test_a_file_without_findings_is_returned_too_and_the_return_refuses_a_folder_in_raw(
     planted: dict,
 ):
-    from flows.pipeline import LkjipError
+    from flows.raw_folder import LkjipError
 
     kinerja = returned(planted, "2023/TW4/kelembagaan-pengawasan/capaian_kinerja_tw4.csv")
     book = openpyxl.load_workbook(kinerja)

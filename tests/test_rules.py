@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from schemas.masukan import KeuanganBaris, KinerjaBaris
-from schemas.referensi import MODEL
+from schemas.inputs import KeuanganRow, KinerjaRow
+from schemas.reference_models import MODEL
 from schemas.rules import CEK, RULES, SARAN
 
-MODELS = [KeuanganBaris, KinerjaBaris, *MODEL.values()]
+MODELS = [KeuanganRow, KinerjaRow, *MODEL.values()]
 
 
 def check_names(model) -> set[str]:

@@ -25,7 +25,7 @@ from cli_runner import LKJIP
 
 from flows.report_pdf import BROWSER_FLAGS
 from flows.serve import DEPLOYMENT, free_port
-from transforms.ringkasan import link
+from transforms.run_summary import link
 
 ROOT = Path(__file__).resolve().parents[1]
 TAHUN = 2023

@@ -12,7 +12,7 @@ import datetime as dt
 
 import polars as pl
 
-from schemas.kode import normalized_words, parts
+from schemas.codes import normalized_words, parts
 from schemas.rules import CEK, SARAN
 from transforms.findings import draft, empty_draft, fill, finding_ref, rupiah
 from transforms.numbers import MONEY

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from schemas.kode import normalized_words
+from schemas.codes import normalized_words
 from schemas.rules import CEK, PERINGATAN
 from transforms.findings import draft, empty_draft, fill, finding_ref, rupiah
 

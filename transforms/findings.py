@@ -236,7 +236,7 @@ def finalize(drafts: pl.DataFrame, run_id: str) -> pl.DataFrame:
         ),
         pesan=_message(),
         temuan_id=_identity_key(),
-        # History and acceptance are set later (transforms/history.py) from the previous
+        # History and acceptance are set later (transforms/finding_history.py) from the previous
         # release and penerimaan.csv; without them a finding is new and open.
         status=pl.lit("baru"),
         diterima=pl.lit(False),

@@ -16,19 +16,19 @@ from dataclasses import dataclass, replace
 
 import polars as pl
 
-from schemas.headers import KEUANGAN, KINERJA, KOLOM, LABEL
-from schemas.masukan import KeuanganBaris, KinerjaBaris
+from schemas.header_spellings import KEUANGAN, KINERJA, KOLOM, LABEL
+from schemas.inputs import KeuanganRow, KinerjaRow
 from schemas.rules import CEK, ERROR, RULES, SARAN
 from transforms import duplicates
+from transforms.budget_rows import stage_keuangan
 from transforms.findings import draft, empty_draft, fill
-from transforms.keuangan import stage_keuangan
-from transforms.kinerja import stage_kinerja
-from transforms.rollups import check_rollups
+from transforms.indicator_rows import stage_kinerja
+from transforms.sheet_totals import check_rollups
 from transforms.sheets import (
     HEADER_SCAN_ROWS,
-    HasilBaca,
     Header,
-    Lembar,
+    ReadResult,
+    SheetGrid,
     column_letter,
     faithful,
     grid_columns,
@@ -47,7 +47,7 @@ BATAS_LEMBAR = "V001:batas"  # a file or sheet over a reader limit (schemas/limi
 
 
 @dataclass(frozen=True)
-class Kiriman:
+class Submission:
     """A submission, ingested: staged rows of each table kind, unrecognised rows, findings."""
 
     keuangan: pl.DataFrame
@@ -74,7 +74,7 @@ def note(cek: str, **values: object) -> pl.DataFrame:
     )
 
 
-def _unrecognised_rows(lembar: Lembar, context: dict) -> pl.DataFrame:
+def _unrecognised_rows(lembar: SheetGrid, context: dict) -> pl.DataFrame:
     """A sheet no header was found in -> its rows, each cell keyed by its column letter."""
     cells = grid_columns(lembar.grid)
     isi = pl.struct(
@@ -90,7 +90,7 @@ def _unrecognised_rows(lembar: Lembar, context: dict) -> pl.DataFrame:
     )
 
 
-def container(lembar: Lembar) -> str:
+def container(lembar: SheetGrid) -> str:
     """-> what the steward calls it: "berkas" for a CSV, "lembar" for a worksheet."""
     return "berkas" if lembar.lembar is None else "lembar"
 
@@ -98,7 +98,7 @@ def container(lembar: Lembar) -> str:
 def _missing_text(header: Header) -> str:
     """A header -> its missing required columns as the steward knows them, comma-separated."""
     return ", ".join(
-        " atau ".join(LABEL.get(n, n) for n in group.split(" atau ")) for group in header.kurang
+        " atau ".join(LABEL.get(n, n) for n in group.split(" atau ")) for group in header.missing
     )
 
 
@@ -107,7 +107,7 @@ def _found_text(header: Header) -> str:
     return ", ".join(f"'{title}'" for title in header.judul.values())
 
 
-def _unrecognised(lembar: Lembar, context: dict) -> pl.DataFrame:
+def _unrecognised(lembar: SheetGrid, context: dict) -> pl.DataFrame:
     """A sheet without a recognised header -> its V001 draft: the columns missing from the
     row that comes nearest to a header, or that no such row is in the top rows."""
     where = {"berkas": lembar.berkas, "lembar": lembar.lembar, **context}
@@ -126,11 +126,11 @@ def _unrecognised(lembar: Lembar, context: dict) -> pl.DataFrame:
     )
 
 
-def _header_problems(lembar: Lembar, header: Header, context: dict) -> pl.DataFrame:
+def _header_problems(lembar: SheetGrid, header: Header, context: dict) -> pl.DataFrame:
     """A located header -> V001 drafts for missing required or repeated columns."""
     where = {"berkas": lembar.berkas, "lembar": lembar.lembar, "baris": header.baris, **context}
     found = []
-    if header.kurang:
+    if header.missing:
         found.append(
             note(
                 "V001:kolom_kurang",
@@ -142,15 +142,15 @@ def _header_problems(lembar: Lembar, header: Header, context: dict) -> pl.DataFr
                 **where,
             )
         )
-    if header.ganda:
-        twice = ", ".join(LABEL.get(n, n) for n in header.ganda)
+    if header.duplicated:
+        twice = ", ".join(LABEL.get(n, n) for n in header.duplicated)
         found.append(note("V001:kolom_ganda", kolom_ganda=twice, baris_judul=header.baris, **where))
     return pl.concat(found) if found else empty_draft()
 
 
 def _validate_sheet(staged: pl.DataFrame, header: Header, context: dict) -> pl.DataFrame:
     """Staged rows of one sheet -> drafts of the pandera checks on its data rows."""
-    model = KeuanganBaris if header.jenis == KEUANGAN else KinerjaBaris
+    model = KeuanganRow if header.jenis == KEUANGAN else KinerjaRow
     data = staged.filter(pl.col("jenis_baris") == "data")
     cases = failure_cases(data, model)
     found = to_findings(
@@ -213,7 +213,7 @@ KOLOM_MAP: dict[str, pl.DataType] = {
 }
 
 
-def column_map(lembar: Lembar, header: Header) -> pl.DataFrame:
+def column_map(lembar: SheetGrid, header: Header) -> pl.DataFrame:
     """A sheet's header -> rows (berkas, lembar, nama_kolom, judul, huruf) for placing findings."""
     return pl.DataFrame(
         [
@@ -245,12 +245,12 @@ def empty_staged(jenis: str) -> pl.DataFrame:
     """Table kind -> a staged frame with no rows but every column (and `status`)."""
     kolom = KOLOM[jenis]
     grid = pl.DataFrame(
-        {"baris": [1], **{f"c{i}": [k.ejaan[0]] for i, k in enumerate(kolom, start=1)}},
+        {"baris": [1], **{f"c{i}": [k.spellings[0]] for i, k in enumerate(kolom, start=1)}},
         schema={"baris": pl.Int32, **{f"c{i}": pl.String for i in range(1, len(kolom) + 1)}},
     )
     header = locate_header(grid)
     stage = stage_keuangan if jenis == KEUANGAN else stage_kinerja
-    staged = stage(Lembar("", None, grid), header, tahun=0, triwulan=0, kode_bidang="")
+    staged = stage(SheetGrid("", None, grid), header, tahun=0, triwulan=0, kode_bidang="")
     return staged.with_columns(status=pl.lit("", pl.String)).clear()
 
 
@@ -261,9 +261,9 @@ def _combine(frames: list[pl.DataFrame], jenis: str) -> pl.DataFrame:
     )
 
 
-def empty_kiriman(temuan: pl.DataFrame | None = None) -> Kiriman:
+def empty_submission(temuan: pl.DataFrame | None = None) -> Submission:
     """-> a submission with no rows (and the given findings)."""
-    return Kiriman(
+    return Submission(
         keuangan=empty_staged(KEUANGAN),
         kinerja=empty_staged(KINERJA),
         tak_dikenal=pl.DataFrame(schema=TAK_DIKENAL),
@@ -272,8 +272,8 @@ def empty_kiriman(temuan: pl.DataFrame | None = None) -> Kiriman:
 
 
 def ingest(
-    files: Iterable[HasilBaca], *, tahun: int, triwulan: int | None, kode_bidang: str | None
-) -> Kiriman:
+    files: Iterable[ReadResult], *, tahun: int, triwulan: int | None, kode_bidang: str | None
+) -> Submission:
     """Read results of one submission's files -> the ingested submission."""
     bidang = None if kode_bidang is None else faithful(kode_bidang)
     context = {"tahun": tahun, "triwulan": triwulan, "kode_bidang": bidang}
@@ -283,15 +283,15 @@ def ingest(
     maps: list[pl.DataFrame] = []
     headers: dict[tuple[str, str | None], Header] = {}
     for hasil in files:
-        if hasil.masalah is not None:
-            drafts.append(note(hasil.cek, berkas=hasil.berkas, sebab=hasil.masalah, **context))
+        if hasil.problem is not None:
+            drafts.append(note(hasil.check, berkas=hasil.berkas, sebab=hasil.problem, **context))
             continue
-        refused = [s for s in hasil.lembar if s.masalah is not None]
+        refused = [s for s in hasil.lembar if s.problem is not None]
         drafts.extend(
-            note(BATAS_LEMBAR, berkas=s.berkas, lembar=s.lembar, sebab=s.masalah, **context)
+            note(BATAS_LEMBAR, berkas=s.berkas, lembar=s.lembar, sebab=s.problem, **context)
             for s in refused
         )
-        sheets = [s for s in hasil.lembar if s.masalah is None and s.grid.height > 0]
+        sheets = [s for s in hasil.lembar if s.problem is None and s.grid.height > 0]
         if not sheets:
             if not refused:
                 drafts.append(note("V001:kosong", berkas=hasil.berkas, **context))
@@ -299,7 +299,7 @@ def ingest(
         for lembar in sheets:
             header = locate_header(lembar.grid)
             if header is None:
-                if not lembar.tersembunyi:
+                if not lembar.hidden:
                     drafts.append(_unrecognised(lembar, context))
                     unknown.append(_unrecognised_rows(lembar, context))
                 continue
@@ -327,7 +327,7 @@ def _finish(
     drafts: list[pl.DataFrame],
     context: dict,
     kolom: pl.DataFrame,
-) -> Kiriman:
+) -> Submission:
     """Per-sheet results -> the submission: V006 across its files, then every row's status."""
     found = pl.concat(drafts, how="vertical_relaxed") if drafts else empty_draft()
     errors = found.filter(pl.col("baris").is_not_null() & pl.col("aturan").is_in(_ROW_ERRORS))
@@ -342,7 +342,7 @@ def _finish(
         repeat_drafts = repeat_drafts.with_columns(**{k: pl.lit(v) for k, v in context.items()})
         found = pl.concat([found, repeat_drafts], how="vertical_relaxed")
         tables[jenis] = _with_status(rows, errors, held)
-    return Kiriman(
+    return Submission(
         keuangan=tables["keuangan"],
         kinerja=tables["kinerja"],
         tak_dikenal=pl.concat(unknown, how="vertical_relaxed").select(

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from schemas.codes import normalized_words
 from schemas.curated import Temuan, polars_schema
-from schemas.kode import normalized_words
 from transforms.numbers import MONEY
 
 ROW = ["berkas", "lembar", "baris"]
@@ -282,7 +282,7 @@ def figure_sources(
 
 # --- what the report shows ------------------------------------------------------------------------
 @dataclass(frozen=True)
-class AsalLaporan:
+class ReportSources:
     """The sources of the report's figures at its quarter, ready to list beside them."""
 
     sumber: pl.DataFrame  # asal_angka rows of the quarter
@@ -326,10 +326,10 @@ def _figure_findings(sumber: pl.DataFrame, temuan: pl.DataFrame, triwulan: int) 
 
 def report_sources(
     asal_angka: pl.DataFrame, realisasi: pl.DataFrame, temuan: pl.DataFrame, triwulan: int
-) -> AsalLaporan:
+) -> ReportSources:
     """asal_angka + realisasi_anggaran + temuan -> the sources the report lists at its quarter."""
     sumber = asal_angka.filter(pl.col("triwulan") == triwulan)
-    return AsalLaporan(
+    return ReportSources(
         sumber=sumber,
         kelengkapan=realisasi.filter(pl.col("triwulan") <= triwulan)
         .select(*LINE, "triwulan", "kelengkapan")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from schemas.headers import LABEL
+from schemas.header_spellings import LABEL
 from transforms.dpa import _prefix
 from transforms.findings import draft, empty_draft, rupiah
 from transforms.numbers import MONEY

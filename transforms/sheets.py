@@ -1,6 +1,6 @@
 """A sheet as read: a grid of text cells, and where its header row is.
 
-Readers (flows/readers.py) turn every CSV and every worksheet into a `Lembar`: text
+Readers (flows/readers.py) turn every CSV and every worksheet into a `SheetGrid`: text
 cells in columns c1..cN (spreadsheet columns A..), blank rows dropped, and the row
 number a spreadsheet user sees kept in `baris`. Numeric cells arrive as canonical
 Indonesian text (see numbers.format_cell_number), so one parser serves every format.
@@ -14,36 +14,36 @@ from dataclasses import dataclass, field, replace
 import polars as pl
 
 from schemas.cells import column_letter
-from schemas.headers import KOLOM, PENGENAL, SALAH_SATU, aliases, normalize_header
+from schemas.header_spellings import KOLOM, PENGENAL, SALAH_SATU, aliases, normalize_header
 
 HEADER_SCAN_ROWS = 30
 
 
 @dataclass(frozen=True)
-class Lembar:
+class SheetGrid:
     """One CSV file or one worksheet: where it came from and its cells.
 
-    `masalah` says why a sheet over a reader limit was not read (its grid is then empty).
+    `problem` says why a sheet over a reader limit was not read (its grid is then empty).
     """
 
     berkas: str
     lembar: str | None
     grid: pl.DataFrame
-    tersembunyi: bool = False
-    masalah: str | None = None
+    hidden: bool = False
+    problem: str | None = None
 
 
 @dataclass(frozen=True)
-class HasilBaca:
+class ReadResult:
     """What reading one file gave: its sheets, or why it could not be read.
 
     `cek` names the check (schemas.rules.CEK) a file that could not be read reports.
     """
 
     berkas: str
-    lembar: tuple[Lembar, ...] = ()
-    masalah: str | None = None
-    cek: str = "V001:rusak"
+    lembar: tuple[SheetGrid, ...] = ()
+    problem: str | None = None
+    check: str = "V001:rusak"
 
 
 def faithful(text: str) -> str:
@@ -62,14 +62,14 @@ class Header:
     """Where a table's header row is and which grid column holds which contract column."""
 
     jenis: str
-    posisi: int
+    position: int
     baris: int
     kolom: dict[str, str]
     judul: dict[str, str]
-    kurang: tuple[str, ...] = ()
-    ganda: tuple[str, ...] = ()
-    semua_judul: dict[str, str] = field(default_factory=dict)
-    lebar: int = 0
+    missing: tuple[str, ...] = ()
+    duplicated: tuple[str, ...] = ()
+    all_titles: dict[str, str] = field(default_factory=dict)
+    width: int = 0
 
 
 def grid_columns(grid: pl.DataFrame) -> list[str]:
@@ -95,7 +95,7 @@ def _match_row(cells: dict[str, str], jenis: str) -> tuple[dict[str, str], tuple
 
 def _missing(found: dict[str, str], jenis: str) -> tuple[str, ...]:
     """Matched columns -> the required columns of that table kind that are absent."""
-    required = [k.nama for k in KOLOM[jenis] if k.wajib and k.nama not in found]
+    required = [k.name for k in KOLOM[jenis] if k.required and k.name not in found]
     for group in SALAH_SATU[jenis]:
         if not any(name in found for name in group):
             required.append(" atau ".join(group))
@@ -113,8 +113,8 @@ def locate_header(grid: pl.DataFrame, scan: int = HEADER_SCAN_ROWS) -> Header | 
         if all(name in found for name in PENGENAL[jenis]):
             return replace(
                 _header(posisi, row, cells, jenis, found, twice),
-                semua_judul={c: cells.get(c) or column_letter(int(c[1:])) for c in columns},
-                lebar=max(int(c[1:]) for c in cells),
+                all_titles={c: cells.get(c) or column_letter(int(c[1:])) for c in columns},
+                width=max(int(c[1:]) for c in cells),
             )
     return None
 
@@ -148,32 +148,32 @@ def _header(posisi: int, row: dict, cells: dict, jenis: str, found: dict, twice)
     """A candidate header row -> its Header (columns found, their titles, what is lacking)."""
     return Header(
         jenis=jenis,
-        posisi=posisi,
+        position=posisi,
         baris=row["baris"],
         kolom=found,
         judul={name: cells[c] for name, c in found.items()},
-        kurang=_missing(found, jenis),
-        ganda=twice,
+        missing=_missing(found, jenis),
+        duplicated=twice,
     )
 
 
 def body(grid: pl.DataFrame, header: Header) -> pl.DataFrame:
     """Grid -> the rows below its header row."""
-    return grid.slice(header.posisi + 1)
+    return grid.slice(header.position + 1)
 
 
 def row_content(header: Header) -> pl.Expr:
     """-> JSON of a row's cells keyed by their header text: the quarantined row, as sent."""
     seen: set[str] = set()
     fields = []
-    for grid_col, title in header.semua_judul.items():
+    for grid_col, title in header.all_titles.items():
         key = title if title not in seen else f"{title} ({column_letter(int(grid_col[1:]))})"
         seen.add(key)
         fields.append(pl.col(grid_col).alias(key))
     return pl.struct(fields).struct.json_encode()
 
 
-def overflow(lembar: Lembar, header: Header) -> pl.Expr:
+def overflow(lembar: SheetGrid, header: Header) -> pl.Expr:
     """-> True for a CSV row with cells right of its header's last column (a broken line).
 
     An unquoted "1.234,50" in a comma-separated file splits one amount into two cells
@@ -183,13 +183,13 @@ def overflow(lembar: Lembar, header: Header) -> pl.Expr:
     if lembar.lembar is not None:
         return pl.lit(False)
     broken = pl.col("rusak") if "rusak" in lembar.grid.columns else pl.lit(False)
-    beyond = [c for c in grid_columns(lembar.grid) if int(c[1:]) > header.lebar]
+    beyond = [c for c in grid_columns(lembar.grid) if int(c[1:]) > header.width]
     if not beyond:
         return broken
     return broken | pl.any_horizontal([pl.col(c).is_not_null() for c in beyond])
 
 
-def body_texts(lembar: Lembar, header: Header, fields: tuple[str, ...]) -> pl.DataFrame:
+def body_texts(lembar: SheetGrid, header: Header, fields: tuple[str, ...]) -> pl.DataFrame:
     """Sheet + header -> its body rows: `<field>_teks` per contract column (stripped text),
     the row as sent (`isi`), whether a CSV line is broken (`kolom_berlebih`), its layout
     kind (`tata_letak`) and its cells normalised and joined (`sel`)."""
@@ -208,7 +208,7 @@ def body_texts(lembar: Lembar, header: Header, fields: tuple[str, ...]) -> pl.Da
     return rows.with_columns(tata_letak=layout_rows(lembar, header, pl.col("sel")))
 
 
-def joined_cells(lembar: Lembar) -> pl.Expr:
+def joined_cells(lembar: SheetGrid) -> pl.Expr:
     """-> per row, its non-empty cells normalised like headers (letters and digits, lower
     case) and joined with "|": one string per row that layout checks can look at."""
     cells = []
@@ -220,7 +220,7 @@ def joined_cells(lembar: Lembar) -> pl.Expr:
     return pl.concat_str(cells, separator="|", ignore_nulls=True)
 
 
-def layout_rows(lembar: Lembar, header: Header, joined: pl.Expr) -> pl.Expr:
+def layout_rows(lembar: SheetGrid, header: Header, joined: pl.Expr) -> pl.Expr:
     """Rows' `joined_cells` -> "nomor_kolom" for the column numbers printed under a header
     (1, 2, 3 ... or (1), (2), (3) ...), "judul_ulang" for the header printed again after a
     page break, else null.
@@ -235,7 +235,7 @@ def layout_rows(lembar: Lembar, header: Header, joined: pl.Expr) -> pl.Expr:
         & pl.lit(numbers).str.starts_with(joined + "|")
         & (width >= 3)
     )
-    header_row = lembar.grid.slice(header.posisi, 1).select(joined_cells(lembar)).item()
+    header_row = lembar.grid.slice(header.position, 1).select(joined_cells(lembar)).item()
     return (
         pl.when(numbering)
         .then(pl.lit("nomor_kolom"))

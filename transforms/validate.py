@@ -10,8 +10,8 @@ from __future__ import annotations
 import pandera.polars as pa
 import polars as pl
 
-from schemas.headers import LABEL
-from schemas.kode import jenis_from_rekening
+from schemas.codes import jenis_from_rekening
+from schemas.header_spellings import LABEL
 from schemas.rules import CEK, SARAN
 from transforms.findings import draft, empty_draft, fill, placeholders
 from transforms.sheets import column_letter

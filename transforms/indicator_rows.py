@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import polars as pl
 
-from schemas.headers import KINERJA_KOLOM
+from schemas.header_spellings import KINERJA_KOLOM
 from transforms.numbers import parse_measure
-from transforms.sheets import Header, Lembar, body_texts
+from transforms.sheets import Header, SheetGrid, body_texts
 
-FIELDS = tuple(k.nama for k in KINERJA_KOLOM)
+FIELDS = tuple(k.name for k in KINERJA_KOLOM)
 
 _RANGE = r"^(\S+?)\s*(?:-|\u2013|\u2014|s\.?\s?d\.?|s/d|sampai)\s*(\S+)$"
 
@@ -37,7 +37,7 @@ def parse_target(text: pl.Expr) -> pl.Expr:
 
 
 def stage_kinerja(
-    lembar: Lembar,
+    lembar: SheetGrid,
     header: Header,
     *,
     tahun: int,

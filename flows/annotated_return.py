@@ -23,7 +23,7 @@ import polars as pl
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from flows.pipeline import LkjipError, discover, relative
+from flows.raw_folder import LkjipError, discover, relative
 from flows.readers import open_in_child, read_file
 from schemas.rules import ERROR, RULES
 from transforms.findings import reading_order
@@ -205,7 +205,7 @@ def _write_summary(book: xlsxwriter.Workbook, temuan: pl.DataFrame) -> None:
 
 
 @dataclass(frozen=True)
-class Kembalian:
+class ReturnedFile:
     """One returned file: whose it is, the raw file it copies, and the workbook written."""
 
     kode_bidang: str
@@ -221,7 +221,7 @@ def return_name(path: Path) -> str:
 
 def write_returns(
     temuan: pl.DataFrame, raw: Path, tahun: int, triwulan: int, out: Path
-) -> list[Kembalian]:
+) -> list[ReturnedFile]:
     """Findings of a year -> for each bidang with findings in `triwulan`, each file it sent
     that quarter copied to out/<kode_bidang>/ with its faults marked. Raw files are only read.
     """
@@ -233,14 +233,14 @@ def write_returns(
     quarter = reading_order(temuan.filter(pl.col("triwulan") == triwulan))
     with_findings = set(quarter.get_column("kode_bidang").drop_nulls().to_list())
     written = []
-    for sub in discover(raw, tahun, triwulan).kiriman:
+    for sub in discover(raw, tahun, triwulan).submissions:
         if sub.triwulan != triwulan or sub.kode_bidang not in with_findings:
             continue
         rows = quarter.filter(pl.col("kode_bidang") == sub.kode_bidang)
-        for path in sub.berkas:
+        for path in sub.files:
             target = out / sub.kode_bidang / return_name(path)
             write_return(path, relative(path, raw), rows, target)
-            written.append(Kembalian(sub.kode_bidang, path, target))
+            written.append(ReturnedFile(sub.kode_bidang, path, target))
     return written
 
 
@@ -248,7 +248,7 @@ def source_sheets(path: Path, berkas: str) -> list[tuple[str | None, list[list[o
     """Raw file -> its sheets as (name, rows from A1): workbook cells with their own type,
     CSV cells as text; [] for a file that cannot be read (its V001 says why)."""
     hasil = read_file(path, berkas)
-    if hasil.masalah is not None or not hasil.lembar:
+    if hasil.problem is not None or not hasil.lembar:
         return []
     if hasil.lembar[0].lembar is None:  # a CSV: one grid of text cells
         grid = hasil.lembar[0].grid

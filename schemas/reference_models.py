@@ -15,7 +15,7 @@ import pandera.polars as pa
 import polars as pl
 from pandera.engines import polars_engine as pe
 
-from schemas.kode import CODE, DPA_KODE, KODE_KINERJA
+from schemas.codes import CODE, DPA_KODE, KODE_KINERJA
 
 Money = pe.Decimal(18, 2)
 Measure = pe.Decimal(18, 4)
@@ -27,20 +27,20 @@ POLARITAS = ("positif", "negatif", "rentang")
 
 
 @dataclass(frozen=True)
-class KolomReferensi:
+class ReferenceColumn:
     """A reference column: name, how to read it, whether the header must have it."""
 
-    nama: str
-    jenis: str  # teks, tahun, uang, angka, tanggal, target, or kategori
-    wajib: bool = True
-    pilihan: tuple[str, ...] = ()
+    name: str
+    kind: str  # teks, tahun, uang, angka, tanggal, target, or kategori
+    required: bool = True
+    choices: tuple[str, ...] = ()
 
 
-def _k(nama: str, jenis: str = "teks", wajib: bool = True, pilihan: tuple = ()) -> KolomReferensi:
-    return KolomReferensi(nama, jenis, wajib, pilihan)
+def _k(nama: str, jenis: str = "teks", wajib: bool = True, pilihan: tuple = ()) -> ReferenceColumn:
+    return ReferenceColumn(nama, jenis, wajib, pilihan)
 
 
-REFERENSI: dict[str, tuple[KolomReferensi, ...]] = {
+REFERENSI: dict[str, tuple[ReferenceColumn, ...]] = {
     "dpa": (
         _k("tahun", "tahun"),
         _k("versi", "kategori", pilihan=VERSI),
@@ -115,7 +115,7 @@ def _one_of(data: pa.PolarsData, choices: Iterable[str], *, wajib: bool = False)
 # Each model declares its own check methods, even where two models check alike: pandera
 # 0.35 loses the `name` of a check method inherited by a second subclass, and the name
 # is what maps a failure to its rule and message (tests/test_rules.py guards this).
-class _Baris(pa.DataFrameModel):
+class _StagedRow(pa.DataFrameModel):
     """Columns every staged reference row has."""
 
     berkas: str
@@ -127,7 +127,7 @@ class _Baris(pa.DataFrameModel):
         coerce = False
 
 
-class DpaBaris(_Baris):
+class DpaRow(_StagedRow):
     """A DPA line (sub kegiatan × jenis belanja) or roll-up row, of one version."""
 
     tahun_teks: str = pa.Field(nullable=True)
@@ -175,7 +175,7 @@ class DpaBaris(_Baris):
         return data.lazyframe.select(pl.col(data.key) >= 0)
 
 
-class HierarkiBaris(_Baris):
+class HierarkiRow(_StagedRow):
     """A code of the nomenclature with its level and uraian."""
 
     kode: str = pa.Field(nullable=False)
@@ -191,7 +191,7 @@ class HierarkiBaris(_Baris):
         return _one_of(data, LEVEL_HIERARKI, wajib=True)
 
 
-class BidangBaris(_Baris):
+class BidangRow(_StagedRow):
     """A bidang and one program it owns."""
 
     kode_bidang: str = pa.Field(nullable=False)
@@ -202,7 +202,7 @@ class BidangBaris(_Baris):
         return data.lazyframe.select(pl.col(data.key).str.contains(r"^\d\.\d{2}\.\d{2}$"))
 
 
-class IndikatorBaris(_Baris):
+class IndikatorRow(_StagedRow):
     """An indicator's agreed target for a year (Perjanjian Kinerja)."""
 
     tahun_teks: str = pa.Field(nullable=True)
@@ -241,7 +241,7 @@ class IndikatorBaris(_Baris):
         return _readable(data)
 
 
-class RenstraTargetBaris(_Baris):
+class RenstraTargetRow(_StagedRow):
     """A medium-term (Renstra) target of a goal or IKU for one year."""
 
     kode: str = pa.Field(nullable=False)
@@ -269,7 +269,7 @@ class RenstraTargetBaris(_Baris):
         return _one_of(data, POLARITAS, wajib=True)
 
 
-class OpdBaris(_Baris):
+class OpdRow(_StagedRow):
     """The office (organisasi perangkat daerah) and who signs its report (optional file)."""
 
     kode_opd: str = pa.Field(nullable=False)
@@ -283,7 +283,7 @@ class OpdBaris(_Baris):
         return data.lazyframe.select(pl.col(data.key).is_null() | digits.str.contains(r"^\d{18}$"))
 
 
-class PenerimaanBaris(_Baris):
+class PenerimaanRow(_StagedRow):
     """A steward's acceptance of a peringatan by its temuan_id (optional file, `lkjip terima`)."""
 
     temuan_id: str = pa.Field(nullable=False)
@@ -297,12 +297,12 @@ class PenerimaanBaris(_Baris):
         return data.lazyframe.select(pl.col("tanggal").is_not_null())
 
 
-MODEL: dict[str, type[_Baris]] = {
-    "dpa": DpaBaris,
-    "hierarki": HierarkiBaris,
-    "bidang": BidangBaris,
-    "indikator": IndikatorBaris,
-    "renstra_target": RenstraTargetBaris,
-    "opd": OpdBaris,
-    "penerimaan": PenerimaanBaris,
+MODEL: dict[str, type[_StagedRow]] = {
+    "dpa": DpaRow,
+    "hierarki": HierarkiRow,
+    "bidang": BidangRow,
+    "indikator": IndikatorRow,
+    "renstra_target": RenstraTargetRow,
+    "opd": OpdRow,
+    "penerimaan": PenerimaanRow,
 }

@@ -16,14 +16,14 @@ from pathlib import Path
 
 import polars as pl
 
-from transforms.laporan import Laporan, incomplete_note
+from transforms.report_data import AnnualReport, incomplete_note
 
 INSTANSI = "Dinas Koperasi, Usaha Kecil dan Menengah Provinsi Banten"
 """The reference office, named when the curated `opd` table has no row."""
 ROMAWI = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
 
-def instansi(lap: Laporan) -> str:
+def instansi(lap: AnnualReport) -> str:
     """Report -> the office's name: from the curated opd table, else the reference office."""
     nama, daerah = lap.pengesahan.nama_opd, lap.pengesahan.pemerintah_daerah
     if not nama:
@@ -119,7 +119,7 @@ def potong(text: str, width: int) -> str:
 
 # --- what each printed table holds ---------------------------------------------------------------
 @dataclass(frozen=True)
-class Kolom:
+class ReportColumn:
     """One printed column: frame column, header, kind of value, group header, width cap."""
 
     key: str
@@ -130,25 +130,25 @@ class Kolom:
 
 
 @dataclass(frozen=True)
-class Tabel:
+class ReportTable:
     """One printed table: sheet name, anchor, title, the Laporan attribute, columns, notes."""
 
     lembar: str
     jangkar: str
     judul: str
     atribut: str
-    kolom: tuple[Kolom, ...]
+    kolom: tuple[ReportColumn, ...]
     catatan: tuple[str, ...] = ()
-    gaya: tuple[tuple[str, str], ...] = ()  # row kind -> the row style printed instead
+    row_styles: tuple[tuple[str, str], ...] = ()  # row kind -> the row style printed instead
     mendatar: bool = True  # printed on an A4 landscape page (too wide for portrait)
     asal: str | None = None  # the column whose figures open their sources (asal angka)
 
     def style(self, jenis_baris: str) -> str:
         """Row kind -> the style its rows are printed in (the kind itself unless remapped)."""
-        return dict(self.gaya).get(jenis_baris, jenis_baris)
+        return dict(self.row_styles).get(jenis_baris, jenis_baris)
 
 
-def _tabel_anggaran(lap: Laporan) -> list[Tabel]:
+def _tabel_anggaran(lap: AnnualReport) -> list[ReportTable]:
     """Report -> the specs of the budget tables (2.3, 3.6) and the efficiency analysis."""
     t = lap.tahun
     berlaku = f", berlaku {tanggal(lap.berlaku_perubahan)}" if lap.berlaku_perubahan else ""
@@ -157,39 +157,39 @@ def _tabel_anggaran(lap: Laporan) -> list[Tabel]:
         f"Sesudah Perubahan (DPA Perubahan{berlaku})",
     )
     return [
-        Tabel(
+        ReportTable(
             "Tabel 2.3",
             "tabel-2-3",
             f"Tabel 2.3 Struktur Program, Kegiatan dan Anggaran Tahun {t}",
             "tabel_2_3",
             (
-                Kolom("kode", "Kode", lebar_maks=16),
-                Kolom("uraian", "Program / Kegiatan / Sub Kegiatan", "nama"),
-                Kolom("murni_operasi", "Belanja Operasi (Rp)", "uang", sebelum),
-                Kolom("murni_modal", "Belanja Modal (Rp)", "uang", sebelum),
-                Kolom("murni_jumlah", "Jumlah (Rp)", "uang", sebelum),
-                Kolom("perubahan_operasi", "Belanja Operasi (Rp)", "uang", sesudah),
-                Kolom("perubahan_modal", "Belanja Modal (Rp)", "uang", sesudah),
-                Kolom("perubahan_jumlah", "Jumlah (Rp)", "uang", sesudah),
-                Kolom("selisih", "Bertambah / (Berkurang) (Rp)", "selisih"),
+                ReportColumn("kode", "Kode", lebar_maks=16),
+                ReportColumn("uraian", "Program / Kegiatan / Sub Kegiatan", "nama"),
+                ReportColumn("murni_operasi", "Belanja Operasi (Rp)", "uang", sebelum),
+                ReportColumn("murni_modal", "Belanja Modal (Rp)", "uang", sebelum),
+                ReportColumn("murni_jumlah", "Jumlah (Rp)", "uang", sebelum),
+                ReportColumn("perubahan_operasi", "Belanja Operasi (Rp)", "uang", sesudah),
+                ReportColumn("perubahan_modal", "Belanja Modal (Rp)", "uang", sesudah),
+                ReportColumn("perubahan_jumlah", "Jumlah (Rp)", "uang", sesudah),
+                ReportColumn("selisih", "Bertambah / (Berkurang) (Rp)", "selisih"),
             ),
             ("Pagu dari DPA; angka program dan kegiatan adalah jumlah sub kegiatannya.",),
         ),
-        Tabel(
+        ReportTable(
             "Tabel 3.6",
             "tabel-3-6",
             f"Tabel 3.6 Target dan Realisasi Anggaran per Program dan Kegiatan Tahun {t}",
             "tabel_3_6",
             (
-                Kolom("no", "No", "nomor"),
-                Kolom("kode", "Kode", lebar_maks=16),
-                Kolom("uraian", "Nama Program / Kegiatan", "nama"),
-                Kolom("pagu", "Pagu Anggaran (Rp)", "uang"),
-                Kolom("rencana_fisik", "Rencana Fisik (%)", "persen"),
-                Kolom("realisasi", "(Rp)", "uang", "Realisasi Keuangan"),
-                Kolom("persen_realisasi", "(%)", "persen", "Realisasi Keuangan"),
-                Kolom("sisa", "(Rp)", "selisih", "Sisa Anggaran"),
-                Kolom("persen_sisa", "(%)", "persen", "Sisa Anggaran"),
+                ReportColumn("no", "No", "nomor"),
+                ReportColumn("kode", "Kode", lebar_maks=16),
+                ReportColumn("uraian", "Nama Program / Kegiatan", "nama"),
+                ReportColumn("pagu", "Pagu Anggaran (Rp)", "uang"),
+                ReportColumn("rencana_fisik", "Rencana Fisik (%)", "persen"),
+                ReportColumn("realisasi", "(Rp)", "uang", "Realisasi Keuangan"),
+                ReportColumn("persen_realisasi", "(%)", "persen", "Realisasi Keuangan"),
+                ReportColumn("sisa", "(Rp)", "selisih", "Sisa Anggaran"),
+                ReportColumn("persen_sisa", "(%)", "persen", "Sisa Anggaran"),
             ),
             (
                 f"Pagu: DPA yang berlaku pada akhir Triwulan {ROMAWI[lap.triwulan]}; realisasi: "
@@ -201,22 +201,22 @@ def _tabel_anggaran(lap: Laporan) -> list[Tabel]:
             ),
             asal="realisasi",
         ),
-        Tabel(
+        ReportTable(
             "Efisiensi",
             "efisiensi",
             f"Analisis Efisiensi Penggunaan Sumber Daya per Program Tahun {t}",
             "efisiensi",
             (
-                Kolom("no", "No", "nomor"),
-                Kolom("kode", "Kode", lebar_maks=16),
-                Kolom("uraian", "Program", "nama", lebar_maks=45),
-                Kolom("pagu", "Pagu (Rp)", "uang"),
-                Kolom("realisasi", "Realisasi (Rp)", "uang"),
-                Kolom("serapan", "Serapan (%)", "persen"),
-                Kolom("indikator", "Indikator Kinerja Program", lebar_maks=45),
-                Kolom("capaian_persen", "Capaian (%)", "persen"),
-                Kolom("predikat", "Predikat", "predikat", lebar_maks=14),
-                Kolom("bacaan", "Analisis", lebar_maks=40),
+                ReportColumn("no", "No", "nomor"),
+                ReportColumn("kode", "Kode", lebar_maks=16),
+                ReportColumn("uraian", "Program", "nama", lebar_maks=45),
+                ReportColumn("pagu", "Pagu (Rp)", "uang"),
+                ReportColumn("realisasi", "Realisasi (Rp)", "uang"),
+                ReportColumn("serapan", "Serapan (%)", "persen"),
+                ReportColumn("indikator", "Indikator Kinerja Program", lebar_maks=45),
+                ReportColumn("capaian_persen", "Capaian (%)", "persen"),
+                ReportColumn("predikat", "Predikat", "predikat", lebar_maks=14),
+                ReportColumn("bacaan", "Analisis", lebar_maks=40),
             ),
             (
                 "Serapan = realisasi ÷ pagu × 100; capaian = capaian indikator kinerja program.",
@@ -228,26 +228,26 @@ def _tabel_anggaran(lap: Laporan) -> list[Tabel]:
     ]
 
 
-def _tabel_kinerja(lap: Laporan) -> list[Tabel]:
+def _tabel_kinerja(lap: AnnualReport) -> list[ReportTable]:
     """Report -> the specs of the kinerja tables 3.1 to 3.4."""
     t, lalu = lap.tahun, lap.tahun - 1
     akhir = lap.tabel_3_4.get_column("tahun_akhir").max()
     akhir_judul = f"Target Akhir Renstra ({akhir})" if akhir else "Target Akhir Renstra"
     return [
-        Tabel(
+        ReportTable(
             "Tabel 3.1",
             "tabel-3-1",
             f"Tabel 3.1 Target dan Realisasi Indikator Kinerja Utama (IKU) Tahun {t}",
             "tabel_3_1",
             (
-                Kolom("no", "No", "nomor"),
-                Kolom("sasaran", "Sasaran Strategis", lebar_maks=40),
-                Kolom("indikator", "Indikator Kinerja", lebar_maks=40),
-                Kolom("satuan", "Satuan", lebar_maks=12),
-                Kolom("target", "Target", "target"),
-                Kolom("realisasi", "Realisasi", "angka"),
-                Kolom("capaian_persen", "Capaian (%)", "persen"),
-                Kolom("predikat", "Predikat", "predikat", lebar_maks=14),
+                ReportColumn("no", "No", "nomor"),
+                ReportColumn("sasaran", "Sasaran Strategis", lebar_maks=40),
+                ReportColumn("indikator", "Indikator Kinerja", lebar_maks=40),
+                ReportColumn("satuan", "Satuan", lebar_maks=12),
+                ReportColumn("target", "Target", "target"),
+                ReportColumn("realisasi", "Realisasi", "angka"),
+                ReportColumn("capaian_persen", "Capaian (%)", "persen"),
+                ReportColumn("predikat", "Predikat", "predikat", lebar_maks=14),
             ),
             (
                 "Capaian menurut polaritas: positif realisasi ÷ target × 100; negatif "
@@ -259,47 +259,49 @@ def _tabel_kinerja(lap: Laporan) -> list[Tabel]:
             mendatar=False,
             asal="capaian_persen",
         ),
-        Tabel(
+        ReportTable(
             "Tabel 3.2",
             "tabel-3-2",
             f"Tabel 3.2 Target, Realisasi dan Capaian per Sasaran, Program, Kegiatan dan "
             f"Sub Kegiatan Tahun {t}",
             "tabel_3_2",
             (
-                Kolom("no", "No", "nomor"),
-                Kolom("kode", "Kode", lebar_maks=16),
-                Kolom("sasaran_program", "Sasaran / Program", lebar_maks=34),
-                Kolom("indikator", "Indikator Kinerja", lebar_maks=42),
-                Kolom("kegiatan", "Kegiatan / Sub Kegiatan", "nama", lebar_maks=40),
-                Kolom("satuan", "Satuan", lebar_maks=12),
-                Kolom("target", "Target", "target"),
-                Kolom("realisasi", "Realisasi", "angka"),
-                Kolom("capaian_persen", "Capaian (%)", "persen"),
+                ReportColumn("no", "No", "nomor"),
+                ReportColumn("kode", "Kode", lebar_maks=16),
+                ReportColumn("sasaran_program", "Sasaran / Program", lebar_maks=34),
+                ReportColumn("indikator", "Indikator Kinerja", lebar_maks=42),
+                ReportColumn("kegiatan", "Kegiatan / Sub Kegiatan", "nama", lebar_maks=40),
+                ReportColumn("satuan", "Satuan", lebar_maks=12),
+                ReportColumn("target", "Target", "target"),
+                ReportColumn("realisasi", "Realisasi", "angka"),
+                ReportColumn("capaian_persen", "Capaian (%)", "persen"),
             ),
             (
                 "Program dikelompokkan ke sasaran yang IKU-nya dipegang bidang pemilik program; "
                 "program dari bidang tanpa IKU sendiri ikut sasaran program sebelumnya.",
             ),
         ),
-        Tabel(
+        ReportTable(
             "Tabel 3.3",
             "tabel-3-3",
             f"Tabel 3.3 Perbandingan Capaian IKU Tahun {t} dengan Tahun {lalu}",
             "tabel_3_3",
             (
-                Kolom("no", "No", "nomor"),
-                Kolom("sasaran", "Sasaran Strategis", lebar_maks=30),
-                Kolom("indikator_lalu", "Indikator Kinerja", grup=f"Tahun {lalu}", lebar_maks=30),
-                Kolom("satuan_lalu", "Satuan", grup=f"Tahun {lalu}", lebar_maks=10),
-                Kolom("target_lalu", "Target", "target", f"Tahun {lalu}"),
-                Kolom("realisasi_lalu", "Realisasi", "angka", f"Tahun {lalu}"),
-                Kolom("capaian_lalu", "Capaian (%)", "persen", f"Tahun {lalu}"),
-                Kolom("indikator", "Indikator Kinerja", grup=f"Tahun {t}", lebar_maks=30),
-                Kolom("satuan", "Satuan", grup=f"Tahun {t}", lebar_maks=10),
-                Kolom("target", "Target", "target", f"Tahun {t}"),
-                Kolom("realisasi", "Realisasi", "angka", f"Tahun {t}"),
-                Kolom("capaian_persen", "Capaian (%)", "persen", f"Tahun {t}"),
-                Kolom("selisih_capaian", "Perubahan Capaian (poin)", "poin"),
+                ReportColumn("no", "No", "nomor"),
+                ReportColumn("sasaran", "Sasaran Strategis", lebar_maks=30),
+                ReportColumn(
+                    "indikator_lalu", "Indikator Kinerja", grup=f"Tahun {lalu}", lebar_maks=30
+                ),
+                ReportColumn("satuan_lalu", "Satuan", grup=f"Tahun {lalu}", lebar_maks=10),
+                ReportColumn("target_lalu", "Target", "target", f"Tahun {lalu}"),
+                ReportColumn("realisasi_lalu", "Realisasi", "angka", f"Tahun {lalu}"),
+                ReportColumn("capaian_lalu", "Capaian (%)", "persen", f"Tahun {lalu}"),
+                ReportColumn("indikator", "Indikator Kinerja", grup=f"Tahun {t}", lebar_maks=30),
+                ReportColumn("satuan", "Satuan", grup=f"Tahun {t}", lebar_maks=10),
+                ReportColumn("target", "Target", "target", f"Tahun {t}"),
+                ReportColumn("realisasi", "Realisasi", "angka", f"Tahun {t}"),
+                ReportColumn("capaian_persen", "Capaian (%)", "persen", f"Tahun {t}"),
+                ReportColumn("selisih_capaian", "Perubahan Capaian (poin)", "poin"),
             ),
             (
                 f"Tahun {lalu}: target dan realisasi IKU dari Perjanjian Kinerja {lalu}; "
@@ -307,25 +309,25 @@ def _tabel_kinerja(lap: Laporan) -> list[Tabel]:
                 "sasaran.",
             ),
         ),
-        Tabel(
+        ReportTable(
             "Tabel 3.4",
             "tabel-3-4",
             f"Tabel 3.4 Capaian Kinerja Tahun {t} Dibandingkan dengan Target Renstra",
             "tabel_3_4",
             (
-                Kolom("no", "No", "nomor"),
-                Kolom("kode", "Kode", lebar_maks=10),
-                Kolom("indikator", "Indikator Kinerja", lebar_maks=42),
-                Kolom("satuan", "Satuan", lebar_maks=10),
-                Kolom("target", "Target", "target", f"Tahun {t}"),
-                Kolom("realisasi", "Realisasi", "angka", f"Tahun {t}"),
-                Kolom("capaian_persen", "Capaian (%)", "persen", f"Tahun {t}"),
-                Kolom("renstra", f"Target Renstra {t}", "target", "Renstra"),
-                Kolom(
+                ReportColumn("no", "No", "nomor"),
+                ReportColumn("kode", "Kode", lebar_maks=10),
+                ReportColumn("indikator", "Indikator Kinerja", lebar_maks=42),
+                ReportColumn("satuan", "Satuan", lebar_maks=10),
+                ReportColumn("target", "Target", "target", f"Tahun {t}"),
+                ReportColumn("realisasi", "Realisasi", "angka", f"Tahun {t}"),
+                ReportColumn("capaian_persen", "Capaian (%)", "persen", f"Tahun {t}"),
+                ReportColumn("renstra", f"Target Renstra {t}", "target", "Renstra"),
+                ReportColumn(
                     "capaian_renstra", f"Capaian thd Target Renstra {t} (%)", "persen", "Renstra"
                 ),
-                Kolom("akhir", akhir_judul, "target", "Renstra"),
-                Kolom("progres", "Progres thd Target Akhir (%)", "persen", "Renstra"),
+                ReportColumn("akhir", akhir_judul, "target", "Renstra"),
+                ReportColumn("progres", "Progres thd Target Akhir (%)", "persen", "Renstra"),
             ),
             (
                 f"Progres = capaian realisasi {t} terhadap target akhir Renstra (indikator "
@@ -337,13 +339,13 @@ def _tabel_kinerja(lap: Laporan) -> list[Tabel]:
     ]
 
 
-def table_specs(lap: Laporan) -> list[Tabel]:
+def table_specs(lap: AnnualReport) -> list[ReportTable]:
     """Report -> every printed table, in the order of the report (2.3, 3.1 ... 3.6, Efisiensi)."""
     anggaran = _tabel_anggaran(lap)
     return [anggaran[0], *_tabel_kinerja(lap), anggaran[1], anggaran[2]]
 
 
-def error_note(lap: Laporan, perintah: str) -> str | None:
+def error_note(lap: AnnualReport, perintah: str) -> str | None:
     """Report + findings command -> the warning about error findings and figures that are
     not complete (None when neither).
     """
@@ -362,7 +364,7 @@ def error_note(lap: Laporan, perintah: str) -> str | None:
 TEXT_KINDS = ("teks", "nama", "predikat")
 
 
-def column_cells(frame: pl.DataFrame, kolom: Kolom) -> list[object]:
+def column_cells(frame: pl.DataFrame, kolom: ReportColumn) -> list[object]:
     """Frame + column spec -> the column's values (for a target: (low, high) pairs)."""
     if kolom.jenis == "target":
         low, high = frame.get_column(f"{kolom.key}_min"), frame.get_column(f"{kolom.key}_max")
@@ -387,7 +389,7 @@ def shown(value: object, jenis: str) -> str:
     return formats.get(jenis, str)(value)
 
 
-def header_rows(kolom: tuple[Kolom, ...]) -> int:
+def header_rows(kolom: tuple[ReportColumn, ...]) -> int:
     """Columns -> number of header rows (2 when some have a group header)."""
     return 2 if any(k.grup for k in kolom) else 1
 

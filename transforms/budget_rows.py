@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import polars as pl
 
-from schemas.headers import KEUANGAN_KOLOM
-from schemas.kode import CODE, jenis_from_rekening, jenis_from_text, normalized_words
+from schemas.codes import CODE, jenis_from_rekening, jenis_from_text, normalized_words
+from schemas.header_spellings import KEUANGAN_KOLOM
 from transforms.numbers import parse_measure, parse_money
-from transforms.sheets import Header, Lembar, body_texts
+from transforms.sheets import Header, SheetGrid, body_texts
 
-FIELDS = tuple(k.nama for k in KEUANGAN_KOLOM)
+FIELDS = tuple(k.name for k in KEUANGAN_KOLOM)
 MONEY_FIELDS = ("anggaran", "realisasi_triwulan", "realisasi_kumulatif")
 NUMBER_FIELDS = (*MONEY_FIELDS, "realisasi_fisik")
 
@@ -32,7 +32,7 @@ _TOTAL_WORDS = f"^{_TOTAL_LABEL}$"
 _TOTAL_CELL = rf"(^|\|){_TOTAL_LABEL}(\||$)"
 
 
-def _texts(lembar: Lembar, header: Header) -> pl.DataFrame:
+def _texts(lembar: SheetGrid, header: Header) -> pl.DataFrame:
     """Sheet -> body rows with one text column per contract column and the row as sent."""
     return (
         body_texts(lembar, header, FIELDS)
@@ -133,7 +133,7 @@ def _kinds(rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def stage_keuangan(
-    lembar: Lembar,
+    lembar: SheetGrid,
     header: Header,
     *,
     tahun: int,

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from schemas.kode import normalized_words
+from schemas.codes import normalized_words
+from transforms.achievement import capaian
 from transforms.aggregates import JUMLAH as TOTAL
 from transforms.aggregates import SEMUA, absorption, level_rows
-from transforms.capaian import capaian
-from transforms.history import open_findings
-from transforms.lineage import AsalLaporan, report_sources
+from transforms.finding_history import open_findings
+from transforms.lineage import ReportSources, report_sources
 from transforms.numbers import MONEY
 from transforms.reconcile import PERCENT
 
@@ -51,7 +51,7 @@ BACAAN = {
 
 
 @dataclass(frozen=True)
-class Pengesahan:
+class Signature:
     """Who signs the report and where (curated `opd`); None where the data do not say."""
 
     nama_opd: str | None = None
@@ -62,7 +62,7 @@ class Pengesahan:
 
 
 @dataclass(frozen=True)
-class Laporan:
+class AnnualReport:
     """Every table of the annual report of one year, and what the data warn about."""
 
     tahun: int
@@ -80,8 +80,8 @@ class Laporan:
     peringatan: int
     karantina: int
     tidak_lengkap: pl.DataFrame = None  # (triwulan, kode_bidang, kelengkapan, baris)
-    asal: AsalLaporan | None = None  # the sources of Tabel 3.6 and 3.1 figures
-    pengesahan: Pengesahan = Pengesahan()
+    asal: ReportSources | None = None  # the sources of Tabel 3.6 and 3.1 figures
+    pengesahan: Signature = Signature()
 
     @property
     def jumlah_error(self) -> int:
@@ -534,7 +534,7 @@ _ASAL = {
 }
 
 
-def incomplete_note(lap: Laporan) -> str | None:
+def incomplete_note(lap: AnnualReport) -> str | None:
     """Report -> one sentence naming the bidang-quarters whose figures are not complete."""
     if lap.tidak_lengkap is None or lap.tidak_lengkap.height == 0:
         return None
@@ -545,12 +545,12 @@ def incomplete_note(lap: Laporan) -> str | None:
     return "Angka yang tidak lengkap (kolom kelengkapan): " + "; ".join(parts) + "."
 
 
-def signatory(opd: pl.DataFrame | None) -> Pengesahan:
+def signatory(opd: pl.DataFrame | None) -> Signature:
     """Curated opd (or nothing) -> who signs the report; the first office when there are several."""
     if opd is None or opd.height == 0:
-        return Pengesahan()
+        return Signature()
     row = opd.sort("kode_opd").row(0, named=True)
-    return Pengesahan(**{k: row.get(k) for k in Pengesahan.__dataclass_fields__})
+    return Signature(**{k: row.get(k) for k in Signature.__dataclass_fields__})
 
 
 def spending_summary(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
@@ -560,7 +560,7 @@ def spending_summary(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
     return absorption(tables["realisasi_anggaran"], code_names(tables["kode"]))
 
 
-def build(tables: dict[str, pl.DataFrame], tahun: int) -> Laporan:
+def build(tables: dict[str, pl.DataFrame], tahun: int) -> AnnualReport:
     """Curated frames of a year (dpa, realisasi_anggaran, ...) -> every table of the report."""
     dpa, kode = tables["dpa"], tables["kode"]
     ra, ck, tk = tables["realisasi_anggaran"], tables["capaian_kinerja"], tables["target_kinerja"]
@@ -568,7 +568,7 @@ def build(tables: dict[str, pl.DataFrame], tahun: int) -> Laporan:
     triwulan = int(ra.get_column("triwulan").max())
     serapan = spending_summary(tables)
     asal = tables.get("asal_angka")
-    return Laporan(
+    return AnnualReport(
         tahun=tahun,
         triwulan=triwulan,
         berlaku_perubahan=dpa.filter(pl.col("versi") == "perubahan")

@@ -1,6 +1,6 @@
 """The data dictionary of the curated tables, rendered from schemas/curated.py.
 
-`python -m schemas.kamus > curated/README.md` writes it; a test checks the committed
+`python -m schemas.dictionary > curated/README.md` writes it; a test checks the committed
 file equals this rendering, so the dictionary cannot drift from the code.
 """
 
@@ -10,7 +10,7 @@ from schemas.curated import MODELS, PARTISI
 
 _INTRO = """# Curated tables (data dictionary)
 
-Generated from `schemas/curated.py` by `python -m schemas.kamus > curated/README.md`;
+Generated from `schemas/curated.py` by `python -m schemas.dictionary > curated/README.md`;
 do not edit by hand. Contract: `DATA-CONTRACT.md` section 3.
 
 Every table is a hive-partitioned Parquet dataset under this folder. Money is

@@ -1,9 +1,9 @@
 """The publish gate: Great Expectations over the curated tables, and its Data Docs.
 
-Runs the expectations of schemas/gerbang.py on the frames of transforms/gerbang.py
+Runs the expectations of schemas/gate_expectations.py on the frames of transforms/gate_frames.py
 (as pandas with Arrow types, since Great Expectations has no polars support) and
 renders Data Docs into the folder it is given, whether the gate passes or not. The flow
-gives it the release being written (flows/publish.py): the docs are switched with the
+gives it the release being written (flows/release_store.py): the docs are switched with the
 tables, and a steward opens `curated/data_docs/<tahun>/index.html` (a link into the
 current release) to see them, or `curated/data_docs/<tahun>-ditolak/` for a refused run.
 """
@@ -17,29 +17,29 @@ from pathlib import Path
 
 import polars as pl
 
-from schemas.gerbang import EXPECTATIONS
-from transforms.gerbang import gate_frames
+from schemas.gate_expectations import EXPECTATIONS
+from transforms.gate_frames import gate_frames
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 
 @dataclass(frozen=True)
-class HasilGerbang:
+class GateOutcome:
     """The gate's outcome: passed or not, each expectation's figures, where the docs are."""
 
-    lulus: bool
-    hasil: list[dict] = field(default_factory=list)
+    passed: bool
+    results: list[dict] = field(default_factory=list)
     data_docs: Path | None = None
 
     def failures(self) -> list[dict]:
         """-> the expectations that failed."""
-        return [h for h in self.hasil if not h["lulus"]]
+        return [h for h in self.results if not h["lulus"]]
 
     def summary(self) -> str:
         """-> one line naming the failed expectations (for an operator)."""
         failed = self.failures()
         if not failed:
-            return f"gerbang mutu lulus ({len(self.hasil)} harapan)"
+            return f"gerbang mutu lulus ({len(self.results)} harapan)"
         names = "; ".join(f"{h['tabel']}: {h['harapan']} {h['kolom']}" for h in failed[:5])
         more = f" dan {len(failed) - 5} lainnya" if len(failed) > 5 else ""
         return f"gerbang mutu gagal pada {len(failed)} harapan: {names}{more}"
@@ -74,13 +74,13 @@ def _column(kwargs: dict) -> str:
     return f"{kwargs.get('column_A')} ~ {kwargs.get('column_B')}"
 
 
-def run_gate(tables: dict[str, pl.DataFrame], docs: Path, tahun: int) -> HasilGerbang:
+def run_gate(tables: dict[str, pl.DataFrame], docs: Path, tahun: int) -> GateOutcome:
     """Curated tables -> the gate's outcome; Data Docs written afresh to `docs`."""
     return check_frames(gate_frames(tables), docs, tahun)
 
 
-def check_frames(frames: dict[str, pl.DataFrame], docs: Path, tahun: int) -> HasilGerbang:
-    """Gate frames (transforms/gerbang.py) -> each expectation's outcome; Data Docs to `docs`."""
+def check_frames(frames: dict[str, pl.DataFrame], docs: Path, tahun: int) -> GateOutcome:
+    """Gate frames (transforms/gate_frames.py) -> each expectation's outcome, Data Docs."""
     import great_expectations as gx
 
     docs = docs.absolute()  # Great Expectations refuses a relative folder for its Data Docs
@@ -126,4 +126,4 @@ def check_frames(frames: dict[str, pl.DataFrame], docs: Path, tahun: int) -> Has
                         ],
                     }
                 )
-    return HasilGerbang(all(o["lulus"] for o in outcomes), outcomes, docs / "index.html")
+    return GateOutcome(all(o["lulus"] for o in outcomes), outcomes, docs / "index.html")

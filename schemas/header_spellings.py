@@ -15,48 +15,50 @@ KINERJA = "kinerja"
 
 
 @dataclass(frozen=True)
-class Kolom:
+class HeaderColumn:
     """One column of a raw table: its name in the pipeline, the spellings accepted, the rule."""
 
-    nama: str
-    ejaan: tuple[str, ...]
-    wajib: bool = False
+    name: str
+    spellings: tuple[str, ...]
+    required: bool = False
 
 
-KEUANGAN_KOLOM: tuple[Kolom, ...] = (
-    Kolom(
+KEUANGAN_KOLOM: tuple[HeaderColumn, ...] = (
+    HeaderColumn(
         "kode_sub_kegiatan",
         ("Kode", "Kode Sub Kegiatan", "Kode Kegiatan/Sub Kegiatan"),
-        wajib=True,
+        required=True,
     ),
-    Kolom(
+    HeaderColumn(
         "uraian",
         ("Uraian", "Nama Sub Kegiatan", "Program/Kegiatan/Sub Kegiatan"),
-        wajib=True,
+        required=True,
     ),
-    Kolom("kode_rekening", ("Kode Rekening", "Akun")),
-    Kolom("jenis_belanja", ("Jenis Belanja",)),
-    Kolom("anggaran", ("Anggaran", "Pagu", "Pagu Anggaran")),
-    Kolom(
+    HeaderColumn("kode_rekening", ("Kode Rekening", "Akun")),
+    HeaderColumn("jenis_belanja", ("Jenis Belanja",)),
+    HeaderColumn("anggaran", ("Anggaran", "Pagu", "Pagu Anggaran")),
+    HeaderColumn(
         "realisasi_triwulan",
         ("Realisasi Triwulan Ini", "Realisasi TW", "Realisasi"),
-        wajib=True,
+        required=True,
     ),
-    Kolom(
+    HeaderColumn(
         "realisasi_kumulatif",
         ("Realisasi s.d. Triwulan Ini", "Realisasi Kumulatif", "Realisasi s/d TW"),
     ),
-    Kolom("realisasi_fisik", ("Realisasi Fisik (%)", "Fisik (%)")),
-    Kolom("keterangan", ("Keterangan",)),
+    HeaderColumn("realisasi_fisik", ("Realisasi Fisik (%)", "Fisik (%)")),
+    HeaderColumn("keterangan", ("Keterangan",)),
 )
 
-KINERJA_KOLOM: tuple[Kolom, ...] = (
-    Kolom("kode", ("Kode", "Kode Program/Kegiatan/Sub Kegiatan", "Kode Sasaran"), wajib=True),
-    Kolom("indikator", ("Indikator", "Indikator Kinerja"), wajib=True),
-    Kolom("satuan", ("Satuan",), wajib=True),
-    Kolom("target", ("Target",), wajib=True),
-    Kolom("realisasi", ("Realisasi", "Realisasi s.d. Triwulan Ini"), wajib=True),
-    Kolom("keterangan", ("Keterangan",)),
+KINERJA_KOLOM: tuple[HeaderColumn, ...] = (
+    HeaderColumn(
+        "kode", ("Kode", "Kode Program/Kegiatan/Sub Kegiatan", "Kode Sasaran"), required=True
+    ),
+    HeaderColumn("indikator", ("Indikator", "Indikator Kinerja"), required=True),
+    HeaderColumn("satuan", ("Satuan",), required=True),
+    HeaderColumn("target", ("Target",), required=True),
+    HeaderColumn("realisasi", ("Realisasi", "Realisasi s.d. Triwulan Ini"), required=True),
+    HeaderColumn("keterangan", ("Keterangan",)),
 )
 
 # A table is recognised by these two columns; the other required ones are then checked.
@@ -101,4 +103,4 @@ def normalize_header(text: str | None) -> str:
 
 def aliases(jenis: str) -> dict[str, str]:
     """Table kind -> {normalized spelling: column name}."""
-    return {normalize_header(e): k.nama for k in KOLOM[jenis] for e in k.ejaan}
+    return {normalize_header(e): k.name for k in KOLOM[jenis] for e in k.spellings}

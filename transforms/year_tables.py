@@ -13,9 +13,9 @@ import polars as pl
 
 from schemas.curated import Karantina, Opd, polars_schema
 from transforms import dpa as dpa_stage
-from transforms import history
+from transforms import finding_history
+from transforms.achievement import capaian_table
 from transforms.aggregates import absorption
-from transforms.capaian import capaian_table
 from transforms.findings import (
     TEMUAN,
     draft,
@@ -24,17 +24,17 @@ from transforms.findings import (
     finding_ref,
     place_columns,
 )
-from transforms.ingest import Kiriman, empty_kiriman
+from transforms.ingest import Submission, empty_submission
 from transforms.lineage import figure_sources
 from transforms.reconcile import ROW, check_rows, reconcile
-from transforms.referensi import Referensi
+from transforms.reference_files import Reference
 
 KARANTINA = polars_schema(Karantina)
 OPD = polars_schema(Opd)
 
 
 @dataclass(frozen=True)
-class Konsolidasi:
+class YearTables:
     """Everything a run publishes, plus the accounting of rows per file."""
 
     dpa: pl.DataFrame
@@ -165,7 +165,7 @@ def _held_rows(staged: pl.DataFrame, tabel: str, extra: pl.DataFrame) -> pl.Data
     ).drop("_r")
 
 
-def reference_rows(nama: str, ref: Referensi, held: pl.DataFrame | None = None) -> pl.DataFrame:
+def reference_rows(nama: str, ref: Reference, held: pl.DataFrame | None = None) -> pl.DataFrame:
     """A validated reference file -> its rows, status diterima or karantina (for the accounting).
 
     `held` (berkas, baris) are rows the reconciliation held back later (a DPA line listed
@@ -254,7 +254,7 @@ def counts(rows: pl.DataFrame) -> pl.DataFrame:
     return rows.group_by("berkas", "status").agg(baris=pl.len()).sort("berkas", "status")
 
 
-def opd_table(opd: Referensi | None, tahun: int) -> pl.DataFrame:
+def opd_table(opd: Reference | None, tahun: int) -> pl.DataFrame:
     """opd.csv rows, when the run has them -> the curated `opd` table (else empty)."""
     if opd is None or opd.baris.height == 0:
         return pl.DataFrame(schema=OPD)
@@ -297,7 +297,7 @@ def _dpa_with_status(dpa_rows: pl.DataFrame, dpa_held: pl.DataFrame) -> pl.DataF
 
 def _history(
     temuan: pl.DataFrame,
-    referensi: dict[str, Referensi],
+    referensi: dict[str, Reference],
     tahun: int,
     run_id: str,
     sebelumnya: tuple[pl.DataFrame | None, pl.DataFrame | None],
@@ -306,22 +306,22 @@ def _history(
     """Final findings -> (with acceptance, its findings and status; the resolved findings)."""
     ref = referensi.get("penerimaan")
     penerimaan = ref.baris if ref is not None and ref.baris.width else None
-    extra = history.acceptance_findings(temuan, penerimaan, tahun)
+    extra = finding_history.acceptance_findings(temuan, penerimaan, tahun)
     if extra.height:
         temuan = pl.concat([temuan, finalize(extra, run_id)]).sort(
             ["tahun", "triwulan", "kode_bidang", "berkas", "lembar", "baris", "aturan", "kolom"],
             nulls_last=False,
         )
-    temuan = history.accepted(temuan, penerimaan).select(list(TEMUAN))
-    temuan, selesai = history.with_status(
+    temuan = finding_history.accepted(temuan, penerimaan).select(list(TEMUAN))
+    temuan, selesai = finding_history.with_status(
         temuan, sebelumnya[0], run_id=run_id, selesai_sebelumnya=sebelumnya[1], ulangan=ulangan
     )
-    return temuan.select(list(TEMUAN)), history.conform(selesai)
+    return temuan.select(list(TEMUAN)), finding_history.conform(selesai)
 
 
 def consolidate(
-    referensi: dict[str, Referensi],
-    kiriman: list[Kiriman],
+    referensi: dict[str, Reference],
+    kiriman: list[Submission],
     *,
     tahun: int,
     triwulan: int,
@@ -332,7 +332,7 @@ def consolidate(
     temuan_sebelumnya: pl.DataFrame | None = None,
     selesai_sebelumnya: pl.DataFrame | None = None,
     ulangan: bool = False,
-) -> Konsolidasi:
+) -> YearTables:
     """Validated references + ingested submissions -> every curated table of the year.
 
     `sent` names the (triwulan, kode_bidang) that sent at least one file (R006); `sha256`
@@ -347,7 +347,7 @@ def consolidate(
     dpa, dpa_drafts, dpa_held = dpa_stage.prepare(dpa_rows, referensi["hierarki"].baris, bidang)
     in_force = dpa_stage.versions_in_force(dpa, tahun, triwulan)
 
-    kiriman = kiriman or [empty_kiriman()]
+    kiriman = kiriman or [empty_submission()]
     keuangan = pl.concat([k.keuangan for k in kiriman], how="diagonal_relaxed")
     kinerja = pl.concat([k.kinerja for k in kiriman], how="diagonal_relaxed")
     accepted = keuangan.filter(pl.col("status") == "diterima")
@@ -413,7 +413,7 @@ def consolidate(
     ).with_columns(pl.col("tahun").fill_null(tahun))
     renstra = referensi["renstra_target"].baris if "renstra_target" in referensi else None
     kode = kode_table(referensi["hierarki"].baris, tahun)
-    return Konsolidasi(
+    return YearTables(
         dpa=dpa,
         realisasi_anggaran=realisasi,
         capaian_kinerja=capaian,

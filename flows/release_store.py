@@ -56,7 +56,7 @@ class PublishError(Exception):
 
 
 @dataclass(frozen=True)
-class Tabel:
+class CuratedTable:
     """A curated table for one year: its rows, and its hive partition keys.
 
     Partition keys live in the folder names only (tahun=2023/triwulan=4), never inside
@@ -279,7 +279,7 @@ def _write_parquet(frame: pl.DataFrame, path: Path) -> None:
         raise OSError(code, os.strerror(code), str(path)) from error
 
 
-def write_table(folder: Path, tabel: Tabel) -> list[str]:
+def write_table(folder: Path, tabel: CuratedTable) -> list[str]:
     """Table -> its Parquet files under `folder` (one per triwulan when split); -> their paths."""
     frame = tabel.frame.drop([c for c in tabel.partisi if c in tabel.frame.columns])
     if "triwulan" not in tabel.partisi:
@@ -408,7 +408,7 @@ def publish_year(
     curated: Path,
     tahun: int,
     run_id: str,
-    tables: dict[str, Tabel],
+    tables: dict[str, CuratedTable],
     manifest: dict,
     *,
     before_switch=None,
@@ -501,7 +501,7 @@ def refuse_less(curated: Path, tahun: int, manifest: dict) -> None:
 
 
 @dataclass(frozen=True)
-class Rilis:
+class Release:
     """A complete release of a year on disk, as `lkjip rilis` lists it."""
 
     nama: str
@@ -563,7 +563,7 @@ def last_quarter_total(release: Path, manifest: dict) -> Decimal | None:
     return Decimal(0) if total is None else Decimal(total)
 
 
-def list_releases(curated: Path, tahun: int) -> list[Rilis]:
+def list_releases(curated: Path, tahun: int) -> list[Release]:
     """Curated folder + year -> its complete releases on disk, oldest first."""
     year = year_dir(curated, tahun)
     active = active_release(curated, tahun)
@@ -573,11 +573,11 @@ def list_releases(curated: Path, tahun: int) -> list[Rilis]:
         if manifest is None:
             continue
         berlaku = active is not None and active.name == folder.name
-        found.append(Rilis(folder.name, manifest, berlaku, last_quarter_total(folder, manifest)))
+        found.append(Release(folder.name, manifest, berlaku, last_quarter_total(folder, manifest)))
     return found
 
 
-def _find_release(curated: Path, tahun: int, ident: str) -> Rilis:
+def _find_release(curated: Path, tahun: int, ident: str) -> Release:
     """Release id (folder name, or a run id held by one release) -> that complete release."""
     known = list_releases(curated, tahun)
     by_name = [r for r in known if r.nama == ident]
@@ -598,7 +598,7 @@ def _find_release(curated: Path, tahun: int, ident: str) -> Rilis:
     )
 
 
-def restore_release(curated: Path, tahun: int, ident: str, say=None) -> tuple[Rilis, str | None]:
+def restore_release(curated: Path, tahun: int, ident: str, say=None) -> tuple[Release, str | None]:
     """Release id -> that earlier release made current again atomically; -> it, previous name.
 
     Nothing is deleted or rewritten: only the year's `aktif` link is switched (and the

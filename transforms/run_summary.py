@@ -9,8 +9,8 @@ from __future__ import annotations
 import polars as pl
 
 from transforms.aggregates import JUMLAH, SEMUA, level_rows
+from transforms.finding_history import open_findings
 from transforms.findings import rupiah
-from transforms.history import open_findings
 
 FINDINGS_IN_TABLE = 1000
 

@@ -18,17 +18,17 @@ import polars as pl
 
 from flows.readers import BATAS, is_ignored, read_file
 from schemas.limits import MAX_ROWS_PER_SUBMISSION
-from schemas.referensi import REFERENSI, WAJIB_ADA
+from schemas.reference_models import REFERENSI, WAJIB_ADA
 from transforms.findings import empty_draft
-from transforms.ingest import Kiriman, empty_kiriman, ingest, note
+from transforms.ingest import Submission, empty_submission, ingest, note
 from transforms.numbers import grouped
-from transforms.referensi import (
-    Referensi,
+from transforms.reference_files import (
+    Reference,
     locate_reference_header,
     missing_columns,
     validate_reference,
 )
-from transforms.sheets import HasilBaca, faithful
+from transforms.sheets import ReadResult, faithful
 
 REFERENSI_DIR = "referensi"
 REFERENSI_SUFFIXES = (".csv", ".xlsx", ".xls")
@@ -51,37 +51,37 @@ class LkjipError(Exception):
 
 
 @dataclass(frozen=True)
-class FolderKiriman:
+class SubmissionFolder:
     """Where one bidang's files for one quarter are."""
 
     tahun: int
     triwulan: int
     kode_bidang: str
-    berkas: tuple[Path, ...]
+    files: tuple[Path, ...]
 
 
 @dataclass(frozen=True)
-class Penolakan:
+class Refusal:
     """An entry of the raw folder refused unread (a link out of raw, a FIFO, ...) and why."""
 
     triwulan: int
     kode_bidang: str | None
     path: Path
-    sebab: str
+    reason: str
 
 
 @dataclass(frozen=True)
-class Penemuan:
+class Discovery:
     """What a raw folder holds for a year up to a quarter.
 
     `kiriman` and `salah_tempat` hold regular files inside the raw folder only; every
     other entry is in `ditolak`, so nothing downstream reads or hashes it.
     """
 
-    kiriman: tuple[FolderKiriman, ...]
-    salah_tempat: tuple[tuple[int, Path], ...] = ()
-    folder_tw: dict[int, Path] = field(default_factory=dict)
-    ditolak: tuple[Penolakan, ...] = ()
+    submissions: tuple[SubmissionFolder, ...]
+    misplaced: tuple[tuple[int, Path], ...] = ()
+    quarter_folders: dict[int, Path] = field(default_factory=dict)
+    refused: tuple[Refusal, ...] = ()
 
 
 def relative(path: Path, raw: Path) -> str:
@@ -157,7 +157,7 @@ def _listing(folder: Path) -> list[Path]:
 
 
 @dataclass
-class _Jelajah:
+class _FolderWalk:
     """What walking one bidang folder found: files in it, files deeper, entries refused."""
 
     root: Path
@@ -186,15 +186,15 @@ class _Jelajah:
         return found
 
 
-def discover(raw: Path, tahun: int, triwulan: int) -> Penemuan:
+def discover(raw: Path, tahun: int, triwulan: int) -> Discovery:
     """Raw folder -> each bidang's files for quarters 1..triwulan, files out of place, and
     every entry refused unread with why (links out of raw, FIFOs, devices, loops, empty
     folders named like files)."""
     root = raw.resolve()
     folders = quarter_folders(raw / str(tahun))
-    submissions: list[FolderKiriman] = []
+    submissions: list[SubmissionFolder] = []
     misplaced: list[tuple[int, Path]] = []
-    refused: list[Penolakan] = []
+    refused: list[Refusal] = []
     for q in range(1, triwulan + 1):
         folder = folders.get(q)
         if folder is None:
@@ -203,26 +203,26 @@ def discover(raw: Path, tahun: int, triwulan: int) -> Penemuan:
         if why is None and not folder.is_dir():
             why = "bukan folder triwulan"
         if why is not None:
-            refused.append(Penolakan(q, None, folder, why))
+            refused.append(Refusal(q, None, folder, why))
             continue
         for child in _listing(folder):
             why = refusal(child, root)
             if why is not None:
-                refused.append(Penolakan(q, None, child, why))
+                refused.append(Refusal(q, None, child, why))
                 continue
             if child.is_file():
                 misplaced.append((q, child))
                 continue
-            walked = _Jelajah(root)
+            walked = _FolderWalk(root)
             walked.walk(child)
             kode = faithful(child.name)
             misplaced.extend((q, p) for p in walked.deeper)
-            refused.extend(Penolakan(q, kode, p, w) for p, w in walked.refused)
-            submissions.append(FolderKiriman(tahun, q, kode, tuple(walked.files)))
-    return Penemuan(tuple(submissions), tuple(misplaced), folders, tuple(refused))
+            refused.extend(Refusal(q, kode, p, w) for p, w in walked.refused)
+            submissions.append(SubmissionFolder(tahun, q, kode, tuple(walked.files)))
+    return Discovery(tuple(submissions), tuple(misplaced), folders, tuple(refused))
 
 
-def read_submission(sub: FolderKiriman, raw: Path) -> list[HasilBaca]:
+def read_submission(sub: SubmissionFolder, raw: Path) -> list[ReadResult]:
     """A bidang's folder for a quarter -> the read result of each of its files.
 
     Its files together may hold MAX_ROWS_PER_SUBMISSION rows: a file that would pass that
@@ -230,16 +230,16 @@ def read_submission(sub: FolderKiriman, raw: Path) -> list[HasilBaca]:
     many large files never holds more than that in memory.
     """
     results, total = [], 0
-    for path in sub.berkas:
+    for path in sub.files:
         hasil = read_file(path, relative(path, raw))
         rows = sum(s.grid.height for s in hasil.lembar)
         if total + rows > MAX_ROWS_PER_SUBMISSION:
-            hasil = HasilBaca(
+            hasil = ReadResult(
                 hasil.berkas,
-                masalah=f"berkas ini berisi {grouped(rows)} baris; bersama berkas lain bidang "
+                problem=f"berkas ini berisi {grouped(rows)} baris; bersama berkas lain bidang "
                 f"ini pada triwulan ini ({grouped(total)} baris) melebihi batas "
                 f"{grouped(MAX_ROWS_PER_SUBMISSION)} baris per bidang per triwulan",
-                cek=BATAS,
+                check=BATAS,
             )
         else:
             total += rows
@@ -247,7 +247,9 @@ def read_submission(sub: FolderKiriman, raw: Path) -> list[HasilBaca]:
     return results
 
 
-def validate_submission(sub: FolderKiriman, files: list[HasilBaca], known: set[str]) -> Kiriman:
+def validate_submission(
+    sub: SubmissionFolder, files: list[ReadResult], known: set[str]
+) -> Submission:
     """A bidang's read files -> its ingested submission; V001 only, if the bidang is unknown."""
     if sub.kode_bidang in known:
         return ingest(files, tahun=sub.tahun, triwulan=sub.triwulan, kode_bidang=sub.kode_bidang)
@@ -261,15 +263,14 @@ def validate_submission(sub: FolderKiriman, files: list[HasilBaca], known: set[s
         )
         for f in files
     ]
-    return empty_kiriman(pl.concat(drafts) if drafts else empty_draft())
+    return empty_submission(pl.concat(drafts) if drafts else empty_draft())
 
 
-def misplaced_findings(found: Penemuan, raw: Path) -> pl.DataFrame:
+def misplaced_findings(found: Discovery, raw: Path) -> pl.DataFrame:
     """Files outside raw/<tahun>/TW<q>/<kode_bidang>/ and entries refused unread -> one
     V001 each."""
     drafts = [
-        note("V001:lokasi", berkas=relative(path, raw), triwulan=q)
-        for q, path in found.salah_tempat
+        note("V001:lokasi", berkas=relative(path, raw), triwulan=q) for q, path in found.misplaced
     ]
     drafts.extend(
         note(
@@ -277,19 +278,19 @@ def misplaced_findings(found: Penemuan, raw: Path) -> pl.DataFrame:
             berkas=relative(r.path, raw),
             triwulan=r.triwulan,
             kode_bidang=r.kode_bidang,
-            sebab=r.sebab,
+            sebab=r.reason,
         )
-        for r in found.ditolak
+        for r in found.refused
     )
     return pl.concat(drafts) if drafts else empty_draft()
 
 
-def refused_inputs(found: Penemuan, raw: Path) -> list[dict]:
+def refused_inputs(found: Discovery, raw: Path) -> list[dict]:
     """-> the entries refused unread, for the manifest: name, quarter, bidang and why
     (never a hash or a byte of what they point at)."""
     return [
-        {"berkas": relative(r.path, raw), "triwulan": r.triwulan, "sebab": r.sebab}
-        for r in found.ditolak
+        {"berkas": relative(r.path, raw), "triwulan": r.triwulan, "sebab": r.reason}
+        for r in found.refused
     ]
 
 
@@ -312,7 +313,7 @@ def reference_path(raw: Path, tahun: int, nama: str) -> Path | None:
     return path
 
 
-def load_reference(raw: Path, tahun: int, nama: str) -> Referensi | None:
+def load_reference(raw: Path, tahun: int, nama: str) -> Reference | None:
     """One reference file -> its validated rows; None when the file is absent.
 
     Raises LkjipError when a file is there but cannot be used at all (a link out of the
@@ -332,11 +333,11 @@ def load_reference(raw: Path, tahun: int, nama: str) -> Referensi | None:
             f"{relative(path.parent, raw)}/"
         )
     hasil = read_file(path, berkas)
-    if hasil.masalah is not None:
-        raise LkjipError(f"{berkas} tidak dapat dibaca: {hasil.masalah}")
-    refused = [s for s in hasil.lembar if s.masalah is not None]
+    if hasil.problem is not None:
+        raise LkjipError(f"{berkas} tidak dapat dibaca: {hasil.problem}")
+    refused = [s for s in hasil.lembar if s.problem is not None]
     if refused:
-        raise LkjipError(f"{berkas}, lembar '{refused[0].lembar}': {refused[0].masalah}")
+        raise LkjipError(f"{berkas}, lembar '{refused[0].lembar}': {refused[0].problem}")
     sheets = [s for s in hasil.lembar if s.grid.height > 0]
     if not sheets:
         raise LkjipError(f"{berkas} kosong")
@@ -359,7 +360,7 @@ def _why_no_rows(grid: pl.DataFrame, nama: str) -> str:
     )
 
 
-def load_references(raw: Path, tahun: int) -> dict[str, Referensi]:
+def load_references(raw: Path, tahun: int) -> dict[str, Reference]:
     """raw/<tahun>/referensi -> every reference table; LkjipError if a required one is missing."""
     loaded = {}
     for nama in REFERENSI:

@@ -3,7 +3,7 @@
 Declared as data (Great Expectations expectation names and their arguments) so the
 gate, its tests and the data dictionary read the same list. The frames they run on are
 the curated tables plus derived columns and one cross-table frame, `keselarasan`
-(transforms/gerbang.py); Great Expectations has no polars support, so flows/gate.py
+(transforms/gate_frames.py); Great Expectations has no polars support, so flows/quality_gate.py
 hands them over as pandas frames with Arrow types (exact decimals).
 """
 

@@ -11,17 +11,17 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from schemas.headers import normalize_header
-from schemas.referensi import MODEL, REFERENSI, KolomReferensi
+from schemas.header_spellings import normalize_header
+from schemas.reference_models import MODEL, REFERENSI, ReferenceColumn
 from transforms.findings import draft, empty_draft
-from transforms.kinerja import parse_target
+from transforms.indicator_rows import parse_target
 from transforms.numbers import MEASURE, parse_measure, parse_money
-from transforms.sheets import HEADER_SCAN_ROWS, Header, Lembar, body, grid_columns, row_content
+from transforms.sheets import HEADER_SCAN_ROWS, Header, SheetGrid, body, grid_columns, row_content
 from transforms.validate import failure_cases, to_findings
 
 
 @dataclass(frozen=True)
-class Referensi:
+class Reference:
     """One reference table: its clean rows, its held-back rows, and the findings."""
 
     nama: str
@@ -32,8 +32,8 @@ class Referensi:
 
 def locate_reference_header(grid: pl.DataFrame, nama: str) -> Header | None:
     """Grid -> the first row naming every required column of reference `nama`, or None."""
-    wanted = {normalize_header(k.nama): k.nama for k in REFERENSI[nama]}
-    required = {k.nama for k in REFERENSI[nama] if k.wajib}
+    wanted = {normalize_header(k.name): k.name for k in REFERENSI[nama]}
+    required = {k.name for k in REFERENSI[nama] if k.required}
     columns = grid_columns(grid)
     for posisi, row in enumerate(grid.head(HEADER_SCAN_ROWS).iter_rows(named=True)):
         found: dict[str, str] = {}
@@ -44,64 +44,64 @@ def locate_reference_header(grid: pl.DataFrame, nama: str) -> Header | None:
         if required <= found.keys():
             return Header(
                 jenis=nama,
-                posisi=posisi,
+                position=posisi,
                 baris=row["baris"],
                 kolom=found,
                 judul={name: row[c] for name, c in found.items()},
-                semua_judul={c: row[c] or c for c in columns},
-                lebar=max(int(c[1:]) for c in columns if row[c] is not None),
+                all_titles={c: row[c] or c for c in columns},
+                width=max(int(c[1:]) for c in columns if row[c] is not None),
             )
     return None
 
 
 def missing_columns(grid: pl.DataFrame, nama: str) -> list[str]:
     """Grid without a usable header -> the required columns its best row lacks."""
-    wanted = {normalize_header(k.nama) for k in REFERENSI[nama] if k.wajib}
+    wanted = {normalize_header(k.name) for k in REFERENSI[nama] if k.required}
     best: set[str] = set()
     for row in grid.head(HEADER_SCAN_ROWS).iter_rows():
         seen = {normalize_header(v) for v in row[1:] if isinstance(v, str)} & wanted
         if len(seen) > len(best):
             best = seen
     return sorted(
-        k.nama for k in REFERENSI[nama] if k.wajib and normalize_header(k.nama) not in best
+        k.name for k in REFERENSI[nama] if k.required and normalize_header(k.name) not in best
     )
 
 
-def _parsed(kolom: KolomReferensi) -> list[pl.Expr]:
+def _parsed(kolom: ReferenceColumn) -> list[pl.Expr]:
     """Reference column -> the expressions giving its typed value(s) from `<nama>_teks`."""
-    text = pl.col(f"{kolom.nama}_teks")
-    if kolom.jenis == "tahun":
+    text = pl.col(f"{kolom.name}_teks")
+    if kolom.kind == "tahun":
         number = parse_measure(text)
         whole = number.is_not_null() & (number == number.round(0))
-        return [pl.when(whole).then(number.cast(pl.Int32, strict=False)).alias(kolom.nama)]
-    if kolom.jenis == "uang":
-        return [parse_money(text).alias(kolom.nama)]
-    if kolom.jenis == "angka":
-        return [parse_measure(text).alias(kolom.nama)]
-    if kolom.jenis == "tanggal":
-        return [text.str.to_date("%Y-%m-%d", strict=False).alias(kolom.nama)]
-    if kolom.jenis == "kategori":
+        return [pl.when(whole).then(number.cast(pl.Int32, strict=False)).alias(kolom.name)]
+    if kolom.kind == "uang":
+        return [parse_money(text).alias(kolom.name)]
+    if kolom.kind == "angka":
+        return [parse_measure(text).alias(kolom.name)]
+    if kolom.kind == "tanggal":
+        return [text.str.to_date("%Y-%m-%d", strict=False).alias(kolom.name)]
+    if kolom.kind == "kategori":
         lowered = text.str.to_lowercase()
-        return [pl.when(lowered.is_in(list(kolom.pilihan))).then(lowered).alias(kolom.nama)]
-    if kolom.jenis == "target":
+        return [pl.when(lowered.is_in(list(kolom.choices))).then(lowered).alias(kolom.name)]
+    if kolom.kind == "target":
         bounds = parse_target(text)
         return [
-            text.alias(kolom.nama),
+            text.alias(kolom.name),
             bounds.struct.field("target_min").cast(MEASURE).alias("target_min"),
             bounds.struct.field("target_max").cast(MEASURE).alias("target_max"),
         ]
-    return [text.alias(kolom.nama)]
+    return [text.alias(kolom.name)]
 
 
-def stage_reference(lembar: Lembar, header: Header, nama: str) -> pl.DataFrame:
+def stage_reference(lembar: SheetGrid, header: Header, nama: str) -> pl.DataFrame:
     """Reference sheet + its header -> one row per body row: text cells and typed values."""
     columns = REFERENSI[nama]
     rows = body(lembar.grid, header).select(
         pl.col("baris").cast(pl.Int32),
         *[
-            (pl.col(header.kolom[k.nama]) if k.nama in header.kolom else pl.lit(None, pl.String))
+            (pl.col(header.kolom[k.name]) if k.name in header.kolom else pl.lit(None, pl.String))
             .str.strip_chars()
-            .alias(f"{k.nama}_teks")
+            .alias(f"{k.name}_teks")
             for k in columns
         ],
         isi=row_content(header),
@@ -112,11 +112,11 @@ def stage_reference(lembar: Lembar, header: Header, nama: str) -> pl.DataFrame:
     )
 
 
-def validate_reference(lembar: Lembar, nama: str) -> Referensi:
+def validate_reference(lembar: SheetGrid, nama: str) -> Reference:
     """A reference file's sheet -> its clean rows, held-back rows and findings."""
     header = locate_reference_header(lembar.grid, nama)
     if header is None:
-        return Referensi(nama, pl.DataFrame(), pl.DataFrame(), empty_draft())
+        return Reference(nama, pl.DataFrame(), pl.DataFrame(), empty_draft())
     rows = stage_reference(lembar, header, nama)
     model = MODEL[nama]
     cases = failure_cases(rows, model)
@@ -124,4 +124,4 @@ def validate_reference(lembar: Lembar, nama: str) -> Referensi:
     bad = found.select("baris").unique()
     clean = rows.join(bad, on="baris", how="anti")
     held = rows.join(bad, on="baris", how="semi")
-    return Referensi(nama, clean, held, draft(found))
+    return Reference(nama, clean, held, draft(found))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from schemas.kode import jenis_from_rekening, jenis_from_text, normalized_words, parts
+from schemas.codes import jenis_from_rekening, jenis_from_text, normalized_words, parts
 from schemas.rules import CEK
 from transforms.findings import draft, empty_draft, fill, rupiah
 from transforms.numbers import MONEY

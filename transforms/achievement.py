@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from schemas.kode import normalized_words, parts
+from schemas.codes import normalized_words, parts
 from schemas.rules import CEK, SARAN
 from transforms.findings import draft, fill
 from transforms.numbers import MEASURE, ceiling, grouped

@@ -1,10 +1,10 @@
 """The annual report (LKjIP): tables and charts as a workbook and a web page.
 
-It reads only the curated Parquet of the year, builds the tables with transforms.laporan,
+It reads only the curated Parquet of the year, builds the tables with transforms.report_data,
 and writes `<out>/lkjip_<tahun>.xlsx` (flows/report_xlsx.py: one sheet per table, laid
 out as the office prints them) and `<out>/lkjip_<tahun>.html` (flows/report_html.py: the
 same tables and the charts as inline SVG; self-contained, opens offline); what each
-table holds is declared once in flows/report_tables.py. Findings of level error of the
+table holds is declared once in flows/report_layout.py. Findings of level error of the
 year are named at the top of both. `laporan_tahunan` is the Prefect flow; `make_report`
 is the plain function the CLI calls.
 """
@@ -18,12 +18,12 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.pipeline import LkjipError
+from flows.raw_folder import LkjipError
 from flows.report_html import write_html
 from flows.report_xlsx import write_xlsx
 from schemas.curated import MODELS
-from transforms import laporan as tl
-from transforms.laporan import Laporan
+from transforms import report_data
+from transforms.report_data import AnnualReport
 
 TABLES = tuple(MODELS)
 MAX_WORKERS = 2  # polars parallelises inside a task; more threads only add memory
@@ -66,7 +66,7 @@ def make_report(tahun: int, curated: Path, out: Path) -> tuple[Path, Path]:
     """Year + curated folder + output folder -> (xlsx, html) written; what the CLI calls."""
     curated, out = Path(curated), Path(out)
     check_published(curated, tahun)
-    lap = tl.build(read_curated(curated, tahun), tahun)
+    lap = report_data.build(read_curated(curated, tahun), tahun)
     perintah = failures_command(tahun, curated)
     return write_xlsx(lap, out, perintah), write_html(lap, out, perintah)
 
@@ -82,9 +82,9 @@ def read(curated: Path, tahun: int) -> dict[str, pl.DataFrame]:
 
 
 @task(name="susun-tabel-laporan", cache_policy=NO_CACHE)
-def build(frames: dict[str, pl.DataFrame], tahun: int) -> Laporan:
+def build(frames: dict[str, pl.DataFrame], tahun: int) -> AnnualReport:
     """Curated frames -> the report's tables."""
-    lap = tl.build(frames, tahun)
+    lap = report_data.build(frames, tahun)
     logger = get_run_logger()
     logger.info("Laporan %s disusun dari data s.d. TW%s", tahun, lap.triwulan)
     if lap.jumlah_error:
@@ -95,7 +95,7 @@ def build(frames: dict[str, pl.DataFrame], tahun: int) -> Laporan:
 
 
 @task(name="tulis-xlsx", retries=1, retry_delay_seconds=1, cache_policy=NO_CACHE)
-def write_workbook(lap: Laporan, out: Path, perintah: str) -> Path:
+def write_workbook(lap: AnnualReport, out: Path, perintah: str) -> Path:
     """Report -> the workbook on disk."""
     path = write_xlsx(lap, out, perintah)
     get_run_logger().info("Ditulis: %s", path)
@@ -103,7 +103,7 @@ def write_workbook(lap: Laporan, out: Path, perintah: str) -> Path:
 
 
 @task(name="tulis-html", retries=1, retry_delay_seconds=1, cache_policy=NO_CACHE)
-def write_page(lap: Laporan, out: Path, perintah: str) -> Path:
+def write_page(lap: AnnualReport, out: Path, perintah: str) -> Path:
     """Report -> the web page on disk."""
     path = write_html(lap, out, perintah)
     get_run_logger().info("Ditulis: %s", path)

@@ -12,7 +12,7 @@ import pandera.polars as pa
 import polars as pl
 from pandera.engines import polars_engine as pe
 
-from schemas.kode import (
+from schemas.codes import (
     KODE_KINERJA,
     REKENING,
     SUB_KEGIATAN,
@@ -49,7 +49,7 @@ def _not_too_large(data: pa.PolarsData) -> pl.LazyFrame:
     return data.lazyframe.select(~_too_large(data.key))
 
 
-class KeuanganBaris(pa.DataFrameModel):
+class KeuanganRow(pa.DataFrameModel):
     """A keuangan data row: one sub kegiatan line per kode rekening or per jenis belanja."""
 
     berkas: str
@@ -129,7 +129,7 @@ class KeuanganBaris(pa.DataFrameModel):
         return data.lazyframe.select(pl.col(data.key).is_between(0, 100))
 
 
-class KinerjaBaris(pa.DataFrameModel):
+class KinerjaRow(pa.DataFrameModel):
     """A kinerja data row: one indicator's target and cumulative realisation."""
 
     berkas: str

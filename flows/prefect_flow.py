@@ -30,14 +30,14 @@ from prefect.cache_policies import NO_CACHE
 from prefect.context import TaskRunContext
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows import pipeline, releases
-from flows.gate import HasilGerbang, run_gate
-from flows.pipeline import FolderKiriman, LkjipError, Penemuan
-from flows.publish import (
+from flows import raw_folder, releases
+from flows.quality_gate import GateOutcome, run_gate
+from flows.raw_folder import Discovery, LkjipError, SubmissionFolder
+from flows.release_store import (
     DATA_DOCS,
     MANIFEST,
+    CuratedTable,
     PublishError,
-    Tabel,
     active_manifest,
     active_release,
     docs_link,
@@ -50,11 +50,11 @@ from flows.publish import (
     staging_dir,
 )
 from schemas.curated import MODELS, PARTISI
-from transforms import ringkasan
-from transforms.consolidate import Konsolidasi, consolidate
-from transforms.ingest import Kiriman
-from transforms.referensi import Referensi
-from transforms.sheets import HasilBaca
+from transforms import run_summary
+from transforms.ingest import Submission
+from transforms.reference_files import Reference
+from transforms.sheets import ReadResult
+from transforms.year_tables import YearTables, consolidate
 
 PROJECT = Path(__file__).resolve().parent.parent
 SOURCE_DIRS = ("flows", "schemas", "transforms")
@@ -100,15 +100,15 @@ def quarter_before(moment: dt.datetime) -> tuple[int, int]:
     return (local.year, q) if q else (local.year - 1, 4)
 
 
-def input_files(raw: Path, tahun: int, found: Penemuan) -> list[Path]:
+def input_files(raw: Path, tahun: int, found: Discovery) -> list[Path]:
     """-> every input file of the run: references and each bidang's files, sorted."""
     refs = [
         p
-        for nama in pipeline.REFERENSI
-        if (p := pipeline.reference_path(raw, tahun, nama)) is not None
+        for nama in raw_folder.REFERENSI
+        if (p := raw_folder.reference_path(raw, tahun, nama)) is not None
     ]
-    exports = [p for sub in found.kiriman for p in sub.berkas]
-    return sorted({*refs, *exports, *(p for _, p in found.salah_tempat)})
+    exports = [p for sub in found.submissions for p in sub.files]
+    return sorted({*refs, *exports, *(p for _, p in found.misplaced)})
 
 
 def run_identity(inputs: dict[str, str], code: dict, tahun: int, triwulan: int) -> str:
@@ -125,7 +125,7 @@ def submission_key(context: TaskRunContext, parameters: dict) -> str:
     File names and times do not decide: a file corrected under the same name changes
     the key, a folder whose bytes did not change keeps it.
     """
-    sub: FolderKiriman = parameters["sub"]
+    sub: SubmissionFolder = parameters["sub"]
 
     def text(value: str) -> bytes:
         # A file name from an old Windows zip may not be UTF-8: its bytes, as they are.
@@ -136,8 +136,8 @@ def submission_key(context: TaskRunContext, parameters: dict) -> str:
     )
     for name in sorted(parameters.get("known") or ()):
         digest.update(text(f"|bidang={name}"))
-    for path in sub.berkas:
-        digest.update(text(f"|{path.name}={pipeline.sha256(path)}"))
+    for path in sub.files:
+        digest.update(text(f"|{path.name}={raw_folder.sha256(path)}"))
     return f"{context.task.name}-{digest.hexdigest()[:40]}"
 
 
@@ -159,9 +159,9 @@ def retry_io(task, task_run, state) -> bool:  # noqa: ARG001 (Prefect's signatur
     retry_condition_fn=retry_io,
     cache_policy=NO_CACHE,
 )
-def load_references(raw: Path, tahun: int) -> dict[str, Referensi]:
+def load_references(raw: Path, tahun: int) -> dict[str, Reference]:
     """raw/<tahun>/referensi -> validated reference tables."""
-    refs = pipeline.load_references(raw, tahun)
+    refs = raw_folder.load_references(raw, tahun)
     get_run_logger().info(
         "Referensi %s: %s",
         tahun,
@@ -177,11 +177,13 @@ def load_references(raw: Path, tahun: int) -> dict[str, Referensi]:
     retry_condition_fn=retry_io,
     cache_policy=NO_CACHE,
 )
-def discover(raw: Path, tahun: int, triwulan: int) -> Penemuan:
+def discover(raw: Path, tahun: int, triwulan: int) -> Discovery:
     """Raw folder -> each bidang's files per quarter."""
-    found = pipeline.discover(raw, tahun, triwulan)
+    found = raw_folder.discover(raw, tahun, triwulan)
     get_run_logger().info(
-        "%s folder bidang, %s berkas", len(found.kiriman), sum(len(s.berkas) for s in found.kiriman)
+        "%s folder bidang, %s berkas",
+        len(found.submissions),
+        sum(len(s.files) for s in found.submissions),
     )
     return found
 
@@ -196,9 +198,9 @@ def discover(raw: Path, tahun: int, triwulan: int) -> Penemuan:
     persist_result=True,
     task_run_name="baca-TW{sub.triwulan}-{sub.kode_bidang}",
 )
-def read_bidang(sub: FolderKiriman, raw: Path) -> list[HasilBaca]:
+def read_bidang(sub: SubmissionFolder, raw: Path) -> list[ReadResult]:
     """A bidang's folder for a quarter -> its files read as text grids."""
-    files = pipeline.read_submission(sub, raw)
+    files = raw_folder.read_submission(sub, raw)
     get_run_logger().info("TW%s %s: %s berkas dibaca", sub.triwulan, sub.kode_bidang, len(files))
     return files
 
@@ -210,9 +212,9 @@ def read_bidang(sub: FolderKiriman, raw: Path) -> list[HasilBaca]:
     persist_result=True,
     task_run_name="validasi-TW{sub.triwulan}-{sub.kode_bidang}",
 )
-def validate_bidang(sub: FolderKiriman, files: list[HasilBaca], known: set[str]) -> Kiriman:
+def validate_bidang(sub: SubmissionFolder, files: list[ReadResult], known: set[str]) -> Submission:
     """A bidang's read files -> its ingested submission (rows with status, findings)."""
-    kiriman = pipeline.validate_submission(sub, files, known)
+    kiriman = raw_folder.validate_submission(sub, files, known)
     get_run_logger().info(
         "TW%s %s: %s baris keuangan, %s baris kinerja, %s temuan",
         sub.triwulan,
@@ -226,19 +228,19 @@ def validate_bidang(sub: FolderKiriman, files: list[HasilBaca], known: set[str])
 
 @task(name="rekonsiliasi", cache_policy=NO_CACHE)
 def reconcile_year(
-    refs: dict[str, Referensi],
-    kiriman: list[Kiriman],
-    found: Penemuan,
+    refs: dict[str, Reference],
+    kiriman: list[Submission],
+    found: Discovery,
     raw: Path,
     tahun: int,
     triwulan: int,
     run_id: str,
     inputs: dict[str, str] | None = None,
     sebelumnya: dict | None = None,
-) -> Konsolidasi:
+) -> YearTables:
     """References + submissions (+ each input's sha256, the current release's findings)
     -> every curated table of the year."""
-    sent = {(s.triwulan, s.kode_bidang) for s in found.kiriman if s.berkas}
+    sent = {(s.triwulan, s.kode_bidang) for s in found.submissions if s.files}
     sebelumnya = sebelumnya or {}
     result = consolidate(
         refs,
@@ -247,7 +249,7 @@ def reconcile_year(
         triwulan=triwulan,
         run_id=run_id,
         sent=sent,
-        other_drafts=pipeline.misplaced_findings(found, raw),
+        other_drafts=raw_folder.misplaced_findings(found, raw),
         sha256=inputs,
         temuan_sebelumnya=sebelumnya.get("temuan"),
         selesai_sebelumnya=sebelumnya.get("temuan_selesai"),
@@ -265,7 +267,7 @@ def reconcile_year(
 
 
 @task(name="gerbang-mutu", cache_policy=NO_CACHE)
-def gate(result: Konsolidasi, curated: Path, tahun: int, rilis: str) -> HasilGerbang:
+def gate(result: YearTables, curated: Path, tahun: int, rilis: str) -> GateOutcome:
     """Curated tables -> their declared types (pandera), then the Great Expectations gate.
 
     The Data Docs are written into the staging folder of release `rilis`, so they are
@@ -287,7 +289,7 @@ def gate(result: Konsolidasi, curated: Path, tahun: int, rilis: str) -> HasilGer
     passed = False
     try:
         outcome = run_gate(result.tables(), staging / DATA_DOCS, tahun)
-        passed = outcome.lulus
+        passed = outcome.passed
         if not passed:
             kept = keep_rejected_docs(curated, tahun, staging / DATA_DOCS)
             outcome = replace(outcome, data_docs=kept / "index.html")
@@ -300,7 +302,7 @@ def gate(result: Konsolidasi, curated: Path, tahun: int, rilis: str) -> HasilGer
         if not passed:  # a failed or refused gate leaves no staging behind
             shutil.rmtree(staging, ignore_errors=True)
     logger = get_run_logger()
-    (logger.info if outcome.lulus else logger.error)("%s", outcome.summary())
+    (logger.info if outcome.passed else logger.error)("%s", outcome.summary())
     return outcome
 
 
@@ -310,7 +312,7 @@ def publish(
     tahun: int,
     triwulan: int,
     run_id: str,
-    result: Konsolidasi,
+    result: YearTables,
     manifest: dict,
     paksa: bool = False,
     rilis: str | None = None,
@@ -322,7 +324,7 @@ def publish(
     """
     quarters = tuple(range(1, triwulan + 1))
     tables = {
-        name: Tabel(frame, partisi=tuple(PARTISI[name]), triwulan=quarters)
+        name: CuratedTable(frame, partisi=tuple(PARTISI[name]), triwulan=quarters)
         for name, frame in result.tables().items()
     }
     logger = get_run_logger()
@@ -338,8 +340,8 @@ def summarise(
     run_id: str,
     tahun: int,
     triwulan: int,
-    result: Konsolidasi,
-    checked: HasilGerbang,
+    result: YearTables,
+    checked: GateOutcome,
     curated: Path,
 ) -> None:
     """Run -> a Markdown summary and a findings table in the Prefect UI, under stable keys.
@@ -349,8 +351,8 @@ def summarise(
     """
     data_docs, findings = _summary_links(run_id, tahun, result, checked)
     create_markdown_artifact(
-        key=ringkasan.artifact_key(tahun, triwulan, "ringkasan"),
-        markdown=ringkasan.summary_markdown(
+        key=run_summary.artifact_key(tahun, triwulan, "ringkasan"),
+        markdown=run_summary.summary_markdown(
             run_id=run_id,
             tahun=tahun,
             triwulan=triwulan,
@@ -365,14 +367,14 @@ def summarise(
         description=f"Ringkasan konsolidasi {tahun} TW{triwulan}",
     )
     create_table_artifact(
-        key=ringkasan.artifact_key(tahun, triwulan, "temuan"),
-        table=ringkasan.findings_rows(result.temuan),
+        key=run_summary.artifact_key(tahun, triwulan, "temuan"),
+        table=run_summary.findings_rows(result.temuan),
         description=f"Temuan konsolidasi {tahun} TW{triwulan} ({result.temuan.height} temuan)",
     )
 
 
 def _summary_links(
-    run_id: str, tahun: int, result: Konsolidasi, checked: HasilGerbang
+    run_id: str, tahun: int, result: YearTables, checked: GateOutcome
 ) -> tuple[str, str]:
     """Write the findings page beside the Data Docs; -> (Data Docs, findings page) links."""
     import os
@@ -398,7 +400,7 @@ def _manifest(
     triwulan: int,
     inputs: dict[str, str],
     sizes: dict[str, int],
-    result: Konsolidasi,
+    result: YearTables,
     previous: dict | None,
 ) -> dict:
     """-> the run's manifest: identity, code, every input with sha256 and rows read."""
@@ -497,7 +499,7 @@ def konsolidasi(
         outcome = _consolidate(tahun, triwulan, raw, curated, paksa)
         report = None
         if laporan is not None and triwulan == 4:
-            from flows.report import laporan_tahunan
+            from flows.annual_report import laporan_tahunan
 
             report = laporan_tahunan(tahun=tahun, curated=curated, out=Path(laporan))
     return {**outcome, "laporan": report, "menunggu": waited}
@@ -508,13 +510,13 @@ def _consolidate(tahun: int, triwulan: int, raw: Path, curated: Path, paksa: boo
     refs = load_references(raw, tahun)
     found = discover(raw, tahun, triwulan)
     known = set(refs["bidang"].baris.get_column("kode_bidang").to_list())
-    reads = [(sub, read_bidang.submit(sub, raw)) for sub in found.kiriman]
+    reads = [(sub, read_bidang.submit(sub, raw)) for sub in found.submissions]
     validated = [validate_bidang.submit(sub, future, known) for sub, future in reads]
     kiriman = [future.result() for future in validated]
 
     files = input_files(raw, tahun, found)
-    inputs = {pipeline.relative(p, raw): pipeline.sha256(p) for p in files}
-    sizes = {pipeline.relative(p, raw): p.stat().st_size for p in files}
+    inputs = {raw_folder.relative(p, raw): raw_folder.sha256(p) for p in files}
+    sizes = {raw_folder.relative(p, raw): p.stat().st_size for p in files}
     code = code_version()
     run_id = run_identity(inputs, code, tahun, triwulan)
     result = reconcile_year(
@@ -531,16 +533,16 @@ def _consolidate(tahun: int, triwulan: int, raw: Path, curated: Path, paksa: boo
     manifest = _manifest(
         run_id, tahun, triwulan, inputs, sizes, result, active_manifest(curated, tahun)
     )
-    manifest["ditolak"] = pipeline.refused_inputs(found, raw)
+    manifest["ditolak"] = raw_folder.refused_inputs(found, raw)
     if not paksa:  # early, so a refused run does not even run the gate; again at switch
         refuse_less(curated, tahun, manifest)
     rilis = new_release_name(run_id)
     checked = gate(result, curated, tahun, rilis)
-    if not checked.lulus:
+    if not checked.passed:
         raise LkjipError(
             f"{checked.summary()}; lihat {checked.data_docs}; rilis yang berlaku tidak berubah"
         )
-    manifest["gerbang_mutu"] = {"lulus": checked.lulus, "harapan": checked.hasil}
+    manifest["gerbang_mutu"] = {"lulus": checked.passed, "harapan": checked.results}
     release = publish(curated, tahun, triwulan, run_id, result, manifest, paksa, rilis)
     checked = replace(checked, data_docs=docs_link(curated, tahun) / "index.html")
     summarise(run_id, tahun, triwulan, result, checked, curated)
