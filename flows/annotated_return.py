@@ -188,8 +188,8 @@ def _write_summary(book: xlsxwriter.Workbook, temuan: pl.DataFrame) -> None:
         sheet.set_column(c, c, width)
     counts = summary(temuan)
     for r, (kode, aturan, tingkat, jumlah) in enumerate(counts.iter_rows(), start=1):
-        judul = RULES[aturan].judul if aturan in RULES else None
-        for c, value in enumerate((kode or "tanpa bidang", aturan, judul, tingkat, jumlah)):
+        meaning = RULES[aturan].judul if aturan in RULES else None
+        for c, value in enumerate((kode or "tanpa bidang", aturan, meaning, tingkat, jumlah)):
             put(sheet, r, c, value)
     sheet.add_table(
         0,
@@ -209,8 +209,8 @@ class ReturnedFile:
     """One returned file: whose it is, the raw file it copies, and the workbook written."""
 
     kode_bidang: str
-    sumber: Path
-    tujuan: Path
+    source: Path
+    target: Path
 
 
 def return_name(path: Path) -> str:
@@ -247,11 +247,11 @@ def write_returns(
 def source_sheets(path: Path, berkas: str) -> list[tuple[str | None, list[list[object]]]]:
     """Raw file -> its sheets as (name, rows from A1): workbook cells with their own type,
     CSV cells as text; [] for a file that cannot be read (its V001 says why)."""
-    hasil = read_file(path, berkas)
-    if hasil.problem is not None or not hasil.lembar:
+    result = read_file(path, berkas)
+    if result.problem is not None or not result.lembar:
         return []
-    if hasil.lembar[0].lembar is None:  # a CSV: one grid of text cells
-        grid = hasil.lembar[0].grid
+    if result.lembar[0].lembar is None:  # a CSV: one grid of text cells
+        grid = result.lembar[0].grid
         cells = grid_columns(grid)
         rows: list[list[object]] = [[] for _ in range(grid.get_column("baris").max() or 0)]
         for row in grid.select("baris", *cells).iter_rows():

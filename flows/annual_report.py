@@ -66,9 +66,9 @@ def make_report(tahun: int, curated: Path, out: Path) -> tuple[Path, Path]:
     """Year + curated folder + output folder -> (xlsx, html) written; what the CLI calls."""
     curated, out = Path(curated), Path(out)
     check_published(curated, tahun)
-    lap = report_data.build(read_curated(curated, tahun), tahun)
-    perintah = failures_command(tahun, curated)
-    return write_xlsx(lap, out, perintah), write_html(lap, out, perintah)
+    report = report_data.build(read_curated(curated, tahun), tahun)
+    command = failures_command(tahun, curated)
+    return write_xlsx(report, out, command), write_html(report, out, command)
 
 
 @task(name="baca-tabel-terkurasi", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
@@ -84,28 +84,28 @@ def read(curated: Path, tahun: int) -> dict[str, pl.DataFrame]:
 @task(name="susun-tabel-laporan", cache_policy=NO_CACHE)
 def build(frames: dict[str, pl.DataFrame], tahun: int) -> AnnualReport:
     """Curated frames -> the report's tables."""
-    lap = report_data.build(frames, tahun)
+    report = report_data.build(frames, tahun)
     logger = get_run_logger()
-    logger.info("Laporan %s disusun dari data s.d. TW%s", tahun, lap.triwulan)
-    if lap.jumlah_error:
+    logger.info("Laporan %s disusun dari data s.d. TW%s", tahun, report.triwulan)
+    if report.error_count:
         logger.warning(
-            "%s temuan tingkat error tahun %s: laporan memuat catatannya", lap.jumlah_error, tahun
+            "%s temuan tingkat error tahun %s: laporan memuat catatannya", report.error_count, tahun
         )
-    return lap
+    return report
 
 
 @task(name="tulis-xlsx", retries=1, retry_delay_seconds=1, cache_policy=NO_CACHE)
-def write_workbook(lap: AnnualReport, out: Path, perintah: str) -> Path:
+def write_workbook(report: AnnualReport, out: Path, command: str) -> Path:
     """Report -> the workbook on disk."""
-    path = write_xlsx(lap, out, perintah)
+    path = write_xlsx(report, out, command)
     get_run_logger().info("Ditulis: %s", path)
     return path
 
 
 @task(name="tulis-html", retries=1, retry_delay_seconds=1, cache_policy=NO_CACHE)
-def write_page(lap: AnnualReport, out: Path, perintah: str) -> Path:
+def write_page(report: AnnualReport, out: Path, command: str) -> Path:
     """Report -> the web page on disk."""
-    path = write_html(lap, out, perintah)
+    path = write_html(report, out, command)
     get_run_logger().info("Ditulis: %s", path)
     return path
 
@@ -117,11 +117,14 @@ def laporan_tahunan(
     """Build the year's LKjIP tables and charts from the curated tables (after a TW4 run)."""
     curated, out = Path(curated), Path(out)
     check_published(curated, tahun)
-    lap = build(read(curated, tahun), tahun)
-    perintah = failures_command(tahun, curated)
-    xlsx, page = write_workbook.submit(lap, out, perintah), write_page.submit(lap, out, perintah)
+    report = build(read(curated, tahun), tahun)
+    command = failures_command(tahun, curated)
+    xlsx, page = (
+        write_workbook.submit(report, out, command),
+        write_page.submit(report, out, command),
+    )
     return {
         "xlsx": str(xlsx.result()),
         "html": str(page.result()),
-        "temuan_error": lap.jumlah_error,
+        "temuan_error": report.error_count,
     }

@@ -439,7 +439,7 @@ def _print_returns(temuan: pl.DataFrame, raw: Path, tahun: int, triwulan: int, o
 
     written = write_returns(temuan, raw, tahun, triwulan, out)
     for item in written:
-        print(shown(f"Dikembalikan ({item.kode_bidang}): {item.tujuan}"))
+        print(shown(f"Dikembalikan ({item.kode_bidang}): {item.target}"))
     console.print(
         f"{len(written)} berkas dikembalikan ke {inert(str(out))}"
         if written
@@ -511,13 +511,13 @@ def rilis(
 
     if kembali is not None:
         restored, previous = restore_release(curated, tahun, kembali, say=say)
-        if previous == restored.nama:
+        if previous == restored.name:
             console.print(
-                f"Rilis {inert(restored.nama)} sudah yang berlaku; tidak ada yang diubah."
+                f"Rilis {inert(restored.name)} sudah yang berlaku; tidak ada yang diubah."
             )
         else:
             console.print(
-                f"[bold]Berlaku lagi[/bold] {inert(restored.nama)} untuk tahun {tahun} "
+                f"[bold]Berlaku lagi[/bold] {inert(restored.name)} untuk tahun {tahun} "
                 f"(sebelumnya {inert(previous or '-')}); tidak ada rilis yang dihapus."
             )
     found = list_releases(curated, tahun)
@@ -550,8 +550,8 @@ def releases_table(
     table = Table(title=title, title_justify="left")
     rows = [
         (
-            "[bold green]ya[/bold green]" if item.berlaku else "",
-            inert(item.nama),
+            "[bold green]ya[/bold green]" if item.active else "",
+            inert(item.name),
             inert(str(item.manifest.get("run_id", "-"))),
             inert(releases.created_text(item.manifest)),
             inert(releases.findings_text(item.manifest)),

@@ -1,11 +1,11 @@
-"""The publish gate: Great Expectations over the curated tables, and its Data Docs.
+"""The quality gate run by Great Expectations, and its Data Docs.
 
-Runs the expectations of schemas/gate_expectations.py on the frames of transforms/gate_frames.py
-(as pandas with Arrow types, since Great Expectations has no polars support) and
-renders Data Docs into the folder it is given, whether the gate passes or not. The flow
-gives it the release being written (flows/release_store.py): the docs are switched with the
-tables, and a steward opens `curated/data_docs/<tahun>/index.html` (a link into the
-current release) to see them, or `curated/data_docs/<tahun>-ditolak/` for a refused run.
+Runs the expectations of transforms/gate_checks.py on the frames built there (as pandas
+with Arrow types, since Great Expectations has no polars support) and renders Data Docs
+into the folder it is given, whether the gate passes or not. The library core gives it the
+release being written (flows/release_store.py): the docs are switched with the tables, and
+a steward opens `curated/data_docs/<tahun>/index.html` (a link into the current release) to
+see them, or `curated/data_docs/<tahun>-ditolak/` for a refused run.
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
-from schemas.gate_expectations import EXPECTATIONS
-from transforms.gate_frames import gate_frames
+from transforms.gate_checks import EXPECTATIONS, gate_frames
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
@@ -80,7 +79,7 @@ def run_gate(tables: dict[str, pl.DataFrame], docs: Path, tahun: int) -> GateOut
 
 
 def check_frames(frames: dict[str, pl.DataFrame], docs: Path, tahun: int) -> GateOutcome:
-    """Gate frames (transforms/gate_frames.py) -> each expectation's outcome, Data Docs."""
+    """Gate frames (transforms/gate_checks.py) -> each expectation's outcome, Data Docs."""
     import great_expectations as gx
 
     docs = docs.absolute()  # Great Expectations refuses a relative folder for its Data Docs

@@ -1,7 +1,8 @@
-"""The I/O steps of a consolidation, as plain functions the Prefect flow calls as tasks.
+"""The raw folder: each bidang's files per quarter, the entries refused unread, and the
+year's reference files, found, hashed and read.
 
-Finding the files of each bidang and quarter, reading them, and loading the reference
-files of the year. The logic of what the cells mean stays in transforms/.
+The steps of the library core (flows/consolidation.py) that touch raw/; the logic of what
+the cells mean stays in transforms/.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ import polars as pl
 from flows.readers import BATAS, is_ignored, read_file
 from schemas.limits import MAX_ROWS_PER_SUBMISSION
 from schemas.reference_models import REFERENSI, WAJIB_ADA
+from schemas.types import grouped
 from transforms.findings import empty_draft
 from transforms.ingest import Submission, empty_submission, ingest, note
-from transforms.numbers import grouped
 from transforms.reference_files import (
     Reference,
     locate_reference_header,

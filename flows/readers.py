@@ -40,7 +40,8 @@ from schemas.limits import (
     WORKBOOK_CPU_SECONDS,
     WORKBOOK_MEMORY_BYTES,
 )
-from transforms.numbers import format_cell_number, grouped
+from schemas.types import grouped
+from transforms.numbers import format_cell_number
 from transforms.sheets import ReadResult, SheetGrid, column_letter, faithful
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls"}

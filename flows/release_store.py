@@ -64,7 +64,7 @@ class CuratedTable:
     """
 
     frame: pl.DataFrame
-    partisi: tuple[str, ...] = ("tahun",)
+    partition: tuple[str, ...] = ("tahun",)
     triwulan: tuple[int, ...] = ()
 
 
@@ -119,12 +119,12 @@ def _read_holder(path: Path) -> dict:
     return info if isinstance(info, dict) else {}
 
 
-def _write_holder(handle, tentang: str) -> None:
+def _write_holder(handle, about: str) -> None:
     """Write who holds the lock into its file (best effort: a full disk must not stop here)."""
     info = {
         "pid": os.getpid(),
         "host": socket.gethostname(),
-        "tentang": tentang,
+        "tentang": about,
         "mulai": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     with contextlib.suppress(OSError):
@@ -135,7 +135,7 @@ def _write_holder(handle, tentang: str) -> None:
 
 
 @contextmanager
-def _flock(path: Path, wait: float, say, busy, tentang: str, what: str) -> Iterator[float]:
+def _flock(path: Path, wait: float, say, busy, about: str, what: str) -> Iterator[float]:
     """Hold an exclusive flock on `path` and note who holds it; -> seconds waited.
 
     While another process holds it, `say(text)` is called at once and then every
@@ -164,7 +164,7 @@ def _flock(path: Path, wait: float, say, busy, tentang: str, what: str) -> Itera
                     say(f"Menunggu {what} selesai ({holder}): {waited:.0f} dari {wait:.0f} detik")
                 time.sleep(0.05)  # short: a waiting run takes the lock as it is freed
         try:
-            _write_holder(handle, tentang)
+            _write_holder(handle, about)
             yield time.monotonic() - start
         finally:
             with contextlib.suppress(OSError):
@@ -279,15 +279,15 @@ def _write_parquet(frame: pl.DataFrame, path: Path) -> None:
         raise OSError(code, os.strerror(code), str(path)) from error
 
 
-def write_table(folder: Path, tabel: CuratedTable) -> list[str]:
+def write_table(folder: Path, table: CuratedTable) -> list[str]:
     """Table -> its Parquet files under `folder` (one per triwulan when split); -> their paths."""
-    frame = tabel.frame.drop([c for c in tabel.partisi if c in tabel.frame.columns])
-    if "triwulan" not in tabel.partisi:
+    frame = table.frame.drop([c for c in table.partition if c in table.frame.columns])
+    if "triwulan" not in table.partition:
         _write_parquet(frame, folder / "part-0.parquet")
         return ["part-0.parquet"]
-    quarters = tabel.frame.get_column("triwulan")
+    quarters = table.frame.get_column("triwulan")
     written = []
-    for q in sorted(set(tabel.triwulan) | set(quarters.unique().to_list())):
+    for q in sorted(set(table.triwulan) | set(quarters.unique().to_list())):
         part = frame.filter(quarters == q)
         relative = f"triwulan={q}/part-0.parquet"
         _write_parquet(part, folder / relative)
@@ -436,9 +436,9 @@ def publish_year(
             year.mkdir(parents=True, exist_ok=True)
             _clear_leftovers(year, keep=staging)
             outputs = []
-            for table, tabel in tables.items():
-                files = write_table(staging / table, tabel)
-                outputs.append({"tabel": table, "baris": tabel.frame.height, "berkas": files})
+            for table_name, table in tables.items():
+                files = write_table(staging / table_name, table)
+                outputs.append({"tabel": table_name, "baris": table.frame.height, "berkas": files})
             record = {
                 **manifest,
                 "keluaran": outputs,
@@ -504,9 +504,9 @@ def refuse_less(curated: Path, tahun: int, manifest: dict) -> None:
 class Release:
     """A complete release of a year on disk, as `lkjip rilis` lists it."""
 
-    nama: str
+    name: str
     manifest: dict
-    berlaku: bool
+    active: bool  # the year's current release (its `aktif` link)
     realisasi_kumulatif: Decimal | None
 
 
@@ -572,22 +572,22 @@ def list_releases(curated: Path, tahun: int) -> list[Release]:
         manifest = _read_release_manifest(folder)
         if manifest is None:
             continue
-        berlaku = active is not None and active.name == folder.name
-        found.append(Release(folder.name, manifest, berlaku, last_quarter_total(folder, manifest)))
+        current = active is not None and active.name == folder.name
+        found.append(Release(folder.name, manifest, current, last_quarter_total(folder, manifest)))
     return found
 
 
 def _find_release(curated: Path, tahun: int, ident: str) -> Release:
     """Release id (folder name, or a run id held by one release) -> that complete release."""
     known = list_releases(curated, tahun)
-    by_name = [r for r in known if r.nama == ident]
+    by_name = [r for r in known if r.name == ident]
     if by_name:
         return by_name[0]
     by_run = [r for r in known if r.manifest.get("run_id") == ident]
     if len(by_run) == 1:
         return by_run[0]
     if by_run:
-        names = ", ".join(r.nama for r in by_run)
+        names = ", ".join(r.name for r in by_run)
         raise PublishError(
             f"run id {ident} dipakai {len(by_run)} rilis tahun {tahun} ({names}); "
             "sebutkan ID rilis lengkapnya"
@@ -612,8 +612,8 @@ def restore_release(curated: Path, tahun: int, ident: str, say=None) -> tuple[Re
         target = _find_release(curated, tahun, ident)
         active = active_release(curated, tahun)
         previous = active.name if active is not None else None
-        if previous != target.nama:
-            _replace_link(year / AKTIF, target.nama)
+        if previous != target.name:
+            _replace_link(year / AKTIF, target.name)
             tables = [k["tabel"] for k in target.manifest.get("keluaran") or []]
             _ensure_table_links(curated, tahun, tables)
-    return replace(target, berlaku=True), previous
+    return replace(target, active=True), previous

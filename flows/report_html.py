@@ -199,12 +199,12 @@ def svg_serapan(efisiensi: pl.DataFrame) -> str:
     items = []
     for r in efisiensi.iter_rows(named=True):
         total = r["jenis_baris"] == "total"
-        nama = "Seluruh program" if total else f"{r['kode']} {nama_pendek(r['uraian'])}"
+        name = "Seluruh program" if total else f"{r['kode']} {nama_pendek(r['uraian'])}"
         serapan = None if r["serapan"] is None else float(r["serapan"])
         capaian = None if r["capaian_persen"] is None else float(r["capaian_persen"])
         items.append(
             {
-                "nama": potong(nama, 80),
+                "nama": potong(name, 80),
                 "nilai": serapan,
                 "warna": "#0b3d75" if total else WARNA_REALISASI,
                 "teks": "tanpa pagu" if serapan is None else f"{angka(r['serapan'], 2)}%",
@@ -366,28 +366,30 @@ details.asal[open] > summary { background: #fff3c4; }
 """
 
 
-def _min_width(kolom: ReportColumn) -> str:
+def _min_width(column: ReportColumn) -> str:
     """Column spec -> a style attribute keeping a text column readable (none for numbers)."""
-    if kolom.jenis not in TEXT_KINDS:
+    if column.kind not in TEXT_KINDS:
         return ""
-    return f' style="min-width:{kolom.lebar_maks / 3:.0f}em"'
+    return f' style="min-width:{column.max_width / 3:.0f}em"'
 
 
-def _html_header_cells(tabel: ReportTable) -> str:
+def _html_header_cells(table: ReportTable) -> str:
     """Table spec -> its <thead> rows (group headers spanning their columns)."""
-    rows = header_rows(tabel.kolom)
+    rows = header_rows(table.columns)
     top, bottom, col = [], [], 0
-    while col < len(tabel.kolom):
-        kolom = tabel.kolom[col]
-        if kolom.grup is None:
-            top.append(f'<th rowspan="{rows}"{_min_width(kolom)}>{_e(kolom.judul)}</th>')
+    while col < len(table.columns):
+        column = table.columns[col]
+        if column.group is None:
+            top.append(f'<th rowspan="{rows}"{_min_width(column)}>{_e(column.title)}</th>')
             col += 1
             continue
         span = 1
-        while col + span < len(tabel.kolom) and tabel.kolom[col + span].grup == kolom.grup:
+        while col + span < len(table.columns) and table.columns[col + span].group == column.group:
             span += 1
-        top.append(f'<th colspan="{span}">{_e(kolom.grup)}</th>')
-        bottom += [f"<th{_min_width(k)}>{_e(k.judul)}</th>" for k in tabel.kolom[col : col + span]]
+        top.append(f'<th colspan="{span}">{_e(column.group)}</th>')
+        bottom += [
+            f"<th{_min_width(k)}>{_e(k.title)}</th>" for k in table.columns[col : col + span]
+        ]
         col += span
     head = f"<tr>{''.join(top)}</tr>"
     return (
@@ -397,18 +399,18 @@ def _html_header_cells(tabel: ReportTable) -> str:
     )
 
 
-def _td(value: object, kolom: ReportColumn, panel: str | None = None) -> str:
+def _td(value: object, column: ReportColumn, panel: str | None = None) -> str:
     """Cell value + column spec (+ the panel of its sources) -> a <td> with the Indonesian
     text and its alignment; with a panel, the text opens it on a click.
     """
-    text = shown(value, kolom.jenis)
-    if kolom.jenis == "predikat" and value:
-        warna = PREDIKAT_WARNA.get(value, "#9e9e9e")
-        return f'<td><span class="lencana" style="background:{warna}">{_e(text)}</span></td>'
-    if kolom.jenis in TEXT_KINDS:
-        css = "nama" if kolom.jenis == "nama" else ""
+    text = shown(value, column.kind)
+    if column.kind == "predikat" and value:
+        color = PREDIKAT_WARNA.get(value, "#9e9e9e")
+        return f'<td><span class="lencana" style="background:{color}">{_e(text)}</span></td>'
+    if column.kind in TEXT_KINDS:
+        css = "nama" if column.kind == "nama" else ""
     else:
-        css = "tengah" if text == "-" or kolom.jenis == "nomor" else "angka"
+        css = "tengah" if text == "-" or column.kind == "nomor" else "angka"
     if panel:
         summary = f'<summary title="Klik untuk melihat asal angka ini">{_e(text)}</summary>'
         return f'<td class="{css} ada-asal"><details class="asal">{summary}{panel}</details></td>'
@@ -416,24 +418,24 @@ def _td(value: object, kolom: ReportColumn, panel: str | None = None) -> str:
 
 
 def html_table(
-    tabel: ReportTable, frame: pl.DataFrame, panels: list[str | None] | None = None
+    table: ReportTable, frame: pl.DataFrame, panels: list[str | None] | None = None
 ) -> str:
     """Table spec + frame (+ per row the panel of its traced figure) -> a <section> with the
     title, the table and its notes.
     """
-    columns = [column_cells(frame, k) for k in tabel.kolom]
+    columns = [column_cells(frame, k) for k in table.columns]
     body = []
-    for i, jenis_baris in enumerate(map(tabel.style, frame.get_column("jenis_baris").to_list())):
+    for i, row_kind in enumerate(map(table.style, frame.get_column("jenis_baris").to_list())):
         cells = "".join(
-            _td(columns[c][i], k, panels[i] if panels and k.key == tabel.asal else None)
-            for c, k in enumerate(tabel.kolom)
+            _td(columns[c][i], k, panels[i] if panels and k.key == table.source else None)
+            for c, k in enumerate(table.columns)
         )
-        body.append(f'<tr class="{_e(jenis_baris)}">{cells}</tr>')
-    notes = "".join(f'<p class="catatan">{_e(n)}</p>' for n in tabel.catatan)
-    page = ' class="mendatar"' if tabel.mendatar else ""
+        body.append(f'<tr class="{_e(row_kind)}">{cells}</tr>')
+    notes = "".join(f'<p class="catatan">{_e(n)}</p>' for n in table.notes)
+    page = ' class="mendatar"' if table.landscape else ""
     return (
-        f'<section id="{tabel.jangkar}"{page}><h2>{_e(tabel.judul)}</h2><div class="gulir"><table>'
-        f"{_html_header_cells(tabel)}<tbody>{''.join(body)}</tbody></table></div>{notes}</section>"
+        f'<section id="{table.anchor}"{page}><h2>{_e(table.title)}</h2><div class="gulir"><table>'
+        f"{_html_header_cells(table)}<tbody>{''.join(body)}</tbody></table></div>{notes}</section>"
     )
 
 
@@ -538,30 +540,30 @@ def _findings_list(rows: list[dict]) -> str:
 class _Source:
     """The report's sources as plain rows, by figure key."""
 
-    sumber: dict[tuple, list[dict]]
+    rows: dict[tuple, list[dict]]
     temuan: dict[tuple, list[dict]]
     kelengkapan: dict[tuple, dict[int, str]]
-    garis: dict[str, list[dict]]  # kode_kegiatan|jenis -> its lines at the quarter
+    lines: dict[str, list[dict]]  # kode_kegiatan|jenis -> its lines at the quarter
 
 
-def _asal_rows(lap: AnnualReport) -> _Source | None:
+def _source_rows(report: AnnualReport) -> _Source | None:
     """Report -> its sources keyed for lookup (None when the release has no asal_angka)."""
-    if lap.asal is None:
+    if report.sources is None:
         return None
     key = ("tabel", "kode", "jenis_belanja", "indikator")
     states: dict[tuple, dict[int, str]] = {}
-    for r in lap.asal.kelengkapan.iter_rows(named=True):
+    for r in report.sources.kelengkapan.iter_rows(named=True):
         states.setdefault((r["kode_sub_kegiatan"], r["jenis_belanja"]), {})[r["triwulan"]] = r[
             "kelengkapan"
         ]
     lines: dict[str, list[dict]] = {}
-    for r in lap.asal.garis.iter_rows(named=True):
+    for r in report.sources.lines.iter_rows(named=True):
         lines.setdefault(f"{r['kode_kegiatan']}|{r['jenis_belanja']}", []).append(r)
     return _Source(
-        sumber=_grouped(lap.asal.sumber.to_dicts(), *key),
-        temuan=_grouped(lap.asal.temuan.to_dicts(), *key),
+        rows=_grouped(report.sources.rows.to_dicts(), *key),
+        temuan=_grouped(report.sources.temuan.to_dicts(), *key),
         kelengkapan=states,
-        garis=lines,
+        lines=lines,
     )
 
 
@@ -571,7 +573,7 @@ def _states_line(states: dict[int, str]) -> str:
     return f'<p class="triwulan-asal">Asal per triwulan: {_e("; ".join(parts))}</p>'
 
 
-def _line_panel(line: dict, asal: _Source, triwulan: int) -> str:
+def _line_panel(line: dict, sources: _Source, triwulan: int) -> str:
     """One sub kegiatan line of a kegiatan -> its figures, quarters, sources and findings."""
     figure = (ANGGARAN, line["kode_sub_kegiatan"], line["jenis_belanja"], None)
     persen = f" ({angka(line['persen_realisasi'], 2)}%)" if line["persen_realisasi"] else ""
@@ -580,19 +582,19 @@ def _line_panel(line: dict, asal: _Source, triwulan: int) -> str:
         f"TW {ROMAWI[triwulan]} Rp {angka(line['realisasi_kumulatif'])} dari pagu "
         f"Rp {angka(line['pagu'])}{persen}"
     )
-    states = asal.kelengkapan.get((line["kode_sub_kegiatan"], line["jenis_belanja"]), {})
+    states = sources.kelengkapan.get((line["kode_sub_kegiatan"], line["jenis_belanja"]), {})
     return (
         f'<div class="garis-asal" data-kode="{_e(line["kode_sub_kegiatan"])}"><p>{title}</p>'
-        f"{_states_line(states)}{_sources_list(asal.sumber.get(figure, []), states)}"
-        f"{_findings_list(asal.temuan.get(figure, []))}</div>"
+        f"{_states_line(states)}{_sources_list(sources.rows.get(figure, []), states)}"
+        f"{_findings_list(sources.temuan.get(figure, []))}</div>"
     )
 
 
-def panels_3_6(lap: AnnualReport, asal: _Source) -> list[str | None]:
+def panels_3_6(report: AnnualReport, sources: _Source) -> list[str | None]:
     """Report -> per Tabel 3.6 row the panel of its sub kegiatan lines (kegiatan rows only)."""
     panels: list[str | None] = []
-    for row in lap.tabel_3_6.iter_rows(named=True):
-        lines = asal.garis.get(f"{row['kode']}|{row['jenis_belanja']}")
+    for row in report.tabel_3_6.iter_rows(named=True):
+        lines = sources.lines.get(f"{row['kode']}|{row['jenis_belanja']}")
         if row["jenis_baris"] != "kegiatan" or not lines:
             panels.append(None)
             continue
@@ -600,22 +602,22 @@ def panels_3_6(lap: AnnualReport, asal: _Source) -> list[str | None]:
             f"<h4>Asal angka kegiatan {_e(row['kode'])}, belanja {_e(row['jenis_belanja'])}: "
             f"{len(lines)} sub kegiatan</h4>"
         )
-        body = "".join(_line_panel(line, asal, lap.triwulan) for line in lines)
+        body = "".join(_line_panel(line, sources, report.triwulan) for line in lines)
         panels.append(f'<div class="panel-asal" role="region">{head}{body}</div>')
     return panels
 
 
-def panels_3_1(lap: AnnualReport, asal: _Source) -> list[str | None]:
+def panels_3_1(report: AnnualReport, sources: _Source) -> list[str | None]:
     """Report -> per Tabel 3.1 row the panel of its capaian's sources and findings."""
     panels: list[str | None] = []
-    for row in lap.tabel_3_1.iter_rows(named=True):
+    for row in report.tabel_3_1.iter_rows(named=True):
         figure = (KINERJA, row["kode"], None, row["indikator"])
-        rows = asal.sumber.get(figure, [])
+        rows = sources.rows.get(figure, [])
         head = (
             f"<h4>Asal capaian {_e(row['kode'])} {_e(row['indikator'])} s.d. "
-            f"TW {ROMAWI[lap.triwulan]}</h4>"
+            f"TW {ROMAWI[report.triwulan]}</h4>"
         )
-        body = _sources_list(rows, {}) + _findings_list(asal.temuan.get(figure, []))
+        body = _sources_list(rows, {}) + _findings_list(sources.temuan.get(figure, []))
         panels.append(f'<div class="panel-asal" role="region">{head}{body}</div>')
     return panels
 
@@ -624,40 +626,46 @@ PANELS = {"tabel_3_6": panels_3_6, "tabel_3_1": panels_3_1}
 """Laporan attribute -> the builder of its rows' source panels."""
 
 
-def _status_html(lap: AnnualReport, perintah: str) -> str:
+def _status_html(report: AnnualReport, command: str) -> str:
     """Report -> the findings note near the top: a red alert for errors, else a quiet line."""
-    command = f"<code>{_e(perintah)}</code>"
-    partial = incomplete_note(lap)
+    command_html = f"<code>{_e(command)}</code>"
+    partial = incomplete_note(report)
     partial_html = f'<p class="info" id="kelengkapan">{_e(partial)}</p>' if partial else ""
-    return _errors_html(lap, command) + partial_html
+    return _errors_html(report, command_html) + partial_html
 
 
-def _errors_html(lap: AnnualReport, command: str) -> str:
+def _errors_html(report: AnnualReport, command_html: str) -> str:
     """Report -> the error findings alert, or a quiet line when there are none."""
-    if lap.jumlah_error:
-        per_rule = ", ".join(f"{a}: {n}" for a, n in lap.temuan_error.iter_rows())
-        held = f" ({lap.karantina} baris dikarantina)" if lap.karantina else ""
+    if report.error_count:
+        per_rule = ", ".join(f"{a}: {n}" for a, n in report.temuan_error.iter_rows())
+        held = (
+            f" ({report.quarantined_count} baris dikarantina)" if report.quarantined_count else ""
+        )
         return (
             '<div class="awas" role="alert"><strong>Perhatian: ada '
-            f"{lap.jumlah_error} temuan tingkat error pada data tahun {lap.tahun} ({_e(per_rule)})"
+            f"{report.error_count} temuan tingkat error pada data tahun {report.tahun} "
+            f"({_e(per_rule)})"
             f"</strong>Baris yang bermasalah{held} tidak masuk tabel-tabel di bawah, jadi angkanya "
             "bisa kurang dari yang sebenarnya. Selesaikan temuan itu sebelum laporan ini dicetak. "
-            f"Lihat daftarnya: {command}</div>"
+            f"Lihat daftarnya: {command_html}</div>"
         )
     warning = ""
-    if lap.peringatan:
-        warning = f" {lap.peringatan} temuan tingkat peringatan (datanya tetap masuk): {command}."
-    return f'<p class="info">Tidak ada temuan tingkat error pada tahun {lap.tahun}.{warning}</p>'
+    if report.warning_count:
+        warning = (
+            f" {report.warning_count} temuan tingkat peringatan (datanya tetap masuk): "
+            f"{command_html}."
+        )
+    return f'<p class="info">Tidak ada temuan tingkat error pada tahun {report.tahun}.{warning}</p>'
 
 
-def _cards_html(lap: AnnualReport) -> str:
+def _cards_html(report: AnnualReport) -> str:
     """Report -> the headline figures: pagu, realisasi, serapan, sisa, IKU reached, errors."""
-    total = lap.tabel_3_6.filter(pl.col("jenis_baris") == "total").row(0, named=True)
-    iku = lap.tabel_3_1
+    total = report.tabel_3_6.filter(pl.col("jenis_baris") == "total").row(0, named=True)
+    iku = report.tabel_3_1
     reached = iku.filter(pl.col("capaian_persen") >= 100).height
     cards = [
         ("", "Pagu anggaran", f"Rp {angka(total['pagu'])}"),
-        ("", f"Realisasi s.d. TW {ROMAWI[lap.triwulan]}", f"Rp {angka(total['realisasi'])}"),
+        ("", f"Realisasi s.d. TW {ROMAWI[report.triwulan]}", f"Rp {angka(total['realisasi'])}"),
         ("", "Serapan anggaran", f"{angka(total['persen_realisasi'], 2)}%"),
         ("", "Sisa anggaran", f"Rp {angka(total['sisa'])}"),
         (
@@ -665,7 +673,7 @@ def _cards_html(lap: AnnualReport) -> str:
             "IKU tercapai (≥ 100%)",
             f"{reached} dari {iku.height}",
         ),
-        ("buruk" if lap.jumlah_error else "baik", "Temuan error", str(lap.jumlah_error)),
+        ("buruk" if report.error_count else "baik", "Temuan error", str(report.error_count)),
     ]
     body = "".join(
         f'<div class="{c}"><span>{_e(k)}</span><b>{_e(v)}</b></div>' for c, k, v in cards
@@ -673,7 +681,7 @@ def _cards_html(lap: AnnualReport) -> str:
     return f'<div class="kartu">{body}</div>'
 
 
-def _charts_html(lap: AnnualReport) -> str:
+def _charts_html(report: AnnualReport) -> str:
     """Report -> the charts section: S-curves, absorption, capaian per IKU."""
     predikat = "".join(
         f'<i class="kotak" style="background:{w}"></i>{_e(p)}' for p, w in PREDIKAT_WARNA.items()
@@ -682,13 +690,13 @@ def _charts_html(lap: AnnualReport) -> str:
         '<section id="grafik"><h2>Kurva S: realisasi kumulatif per triwulan terhadap pagu</h2>'
         '<p class="legenda"><i></i>realisasi kumulatif (% dari pagu yang berlaku)'
         '<i class="putus"></i>pagu yang berlaku (DPA murni, lalu DPA perubahan)</p>'
-        f"{svg_kurva_s(lap.kurva_s)}</section>"
+        f"{svg_kurva_s(report.kurva_s)}</section>"
         '<div class="grafik2"><section id="serapan"><h2>Serapan anggaran per program</h2>'
         '<p class="legenda"><i class="kotak" style="background:#1f5fa8"></i>serapan (%)'
         '<i class="wajik"></i>capaian kinerja program (%)</p>'
-        f"{svg_serapan(lap.efisiensi)}</section>"
+        f"{svg_serapan(report.efisiensi)}</section>"
         '<section id="capaian"><h2>Capaian IKU dan predikatnya</h2>'
-        f'<p class="legenda">{predikat}</p>{svg_capaian(lap.tabel_3_1)}</section></div>'
+        f'<p class="legenda">{predikat}</p>{svg_capaian(report.tabel_3_1)}</section></div>'
     )
 
 
@@ -713,42 +721,42 @@ BLANK = "." * 36
 """A dotted line the signer fills in by hand where the reference data say nothing."""
 
 
-def signature_html(lap: AnnualReport) -> str:
+def signature_html(report: AnnualReport) -> str:
     """Report -> the signature block: place and date, the head of office, name and NIP."""
-    sign = lap.pengesahan
+    sign = report.signature
     place = _e(sign.kota) if sign.kota else BLANK[:20]
     name = f'<b class="nama">{_e(sign.kepala)}</b>' if sign.kepala else f"({BLANK})"
     nip = _e(sign.nip_kepala) if sign.nip_kepala else BLANK
     return (
         '<section id="pengesahan" class="mendatar"><div class="ttd"><div>'
-        f"<p>{place}, {BLANK[:24]} {lap.tahun + 1}</p>"
-        f"<p>Kepala {_e(instansi(lap))}</p>"
+        f"<p>{place}, {BLANK[:24]} {report.tahun + 1}</p>"
+        f"<p>Kepala {_e(instansi(report))}</p>"
         f'<p class="ruang"></p><p>{name}</p><p>NIP. {nip}</p>'
         "</div></div></section>"
     )
 
 
-def _tables_html(lap: AnnualReport) -> tuple[str, str]:
+def _tables_html(report: AnnualReport) -> tuple[str, str]:
     """Report -> (the navigation links, every table with its traced figures' panels)."""
-    specs = table_specs(lap)
-    asal = _asal_rows(lap)
-    nav = "".join(f'<a href="#{t.jangkar}">{_e(t.lembar)}</a>' for t in specs)
+    specs = table_specs(report)
+    sources = _source_rows(report)
+    nav = "".join(f'<a href="#{t.anchor}">{_e(t.sheet)}</a>' for t in specs)
     tables = "".join(
         html_table(
             t,
-            getattr(lap, t.atribut),
-            PANELS[t.atribut](lap, asal) if asal and t.atribut in PANELS else None,
+            getattr(report, t.attribute),
+            PANELS[t.attribute](report, sources) if sources and t.attribute in PANELS else None,
         )
         for t in specs
     )
     return nav, tables
 
 
-def render_html(lap: AnnualReport, perintah: str) -> str:
+def render_html(report: AnnualReport, command: str) -> str:
     """Report + findings command -> the whole self-contained page (inline CSS and SVG)."""
-    nav, tables = _tables_html(lap)
-    office = instansi(lap)
-    title = f"Laporan Kinerja Instansi Pemerintah (LKjIP) Tahun {lap.tahun}"
+    nav, tables = _tables_html(report)
+    office = instansi(report)
+    title = f"Laporan Kinerja Instansi Pemerintah (LKjIP) Tahun {report.tahun}"
     return (
         '<!DOCTYPE html><html lang="id"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -756,16 +764,17 @@ def render_html(lap: AnnualReport, perintah: str) -> str:
         "</head><body><main>"
         f'<header><p class="instansi">{_e(office)}</p><h1>{_e(title)}</h1>'
         f'<p class="meta">Tabel dan grafik disusun otomatis dari tabel terkurasi lkjip, data s.d. '
-        f"Triwulan {ROMAWI[lap.triwulan]} {lap.tahun}. Angka dalam Rupiah kecuali disebut lain."
-        f"</p></header>{_status_html(lap, perintah)}{_cards_html(lap)}"
-        f'<nav><a href="#grafik">Grafik</a>{nav}</nav>{_charts_html(lap)}{tables}'
-        f"{signature_html(lap)}</main></body></html>"
+        f"Triwulan {ROMAWI[report.triwulan]} {report.tahun}. Angka dalam Rupiah kecuali "
+        "disebut lain."
+        f"</p></header>{_status_html(report, command)}{_cards_html(report)}"
+        f'<nav><a href="#grafik">Grafik</a>{nav}</nav>{_charts_html(report)}{tables}'
+        f"{signature_html(report)}</main></body></html>"
     )
 
 
-def write_html(lap: AnnualReport, out: Path, perintah: str) -> Path:
+def write_html(report: AnnualReport, out: Path, command: str) -> Path:
     """Report + folder -> <out>/lkjip_<tahun>.html."""
-    page = render_html(lap, perintah)
+    page = render_html(report, command)
     return replace_atomically(
-        Path(out) / f"lkjip_{lap.tahun}.html", lambda p: p.write_text(page, encoding="utf-8")
+        Path(out) / f"lkjip_{report.tahun}.html", lambda p: p.write_text(page, encoding="utf-8")
     )

@@ -23,23 +23,23 @@ INSTANSI = "Dinas Koperasi, Usaha Kecil dan Menengah Provinsi Banten"
 ROMAWI = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
 
-def instansi(lap: AnnualReport) -> str:
+def instansi(report: AnnualReport) -> str:
     """Report -> the office's name: from the curated opd table, else the reference office."""
-    nama, daerah = lap.pengesahan.nama_opd, lap.pengesahan.pemerintah_daerah
-    if not nama:
+    name, region = report.signature.nama_opd, report.signature.pemerintah_daerah
+    if not name:
         return INSTANSI
-    return nama if not daerah or daerah.lower() in nama.lower() else f"{nama} {daerah}"
+    return name if not region or region.lower() in name.lower() else f"{name} {region}"
 
 
 # --- Indonesian numbers and names ----------------------------------------------------------------
-def angka(value: object, desimal: int = 0, kurung: bool = False) -> str:
-    """Number -> Indonesian text: 1.234.567, 93,12; negatives as (1.875.900) when kurung."""
+def angka(value: object, decimals: int = 0, parentheses: bool = False) -> str:
+    """Number -> Indonesian text: 1.234.567, 93,12; negatives as (1.875.900) with parentheses."""
     if value is None:
         return "-"
-    exact = Decimal(str(value)).quantize(Decimal(1).scaleb(-desimal), rounding=ROUND_HALF_UP)
-    text = f"{abs(exact):,.{desimal}f}".replace(",", "_").replace(".", ",").replace("_", ".")
+    exact = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    text = f"{abs(exact):,.{decimals}f}".replace(",", "_").replace(".", ",").replace("_", ".")
     if exact < 0:
-        return f"({text})" if kurung else f"-{text}"
+        return f"({text})" if parentheses else f"-{text}"
     return text
 
 
@@ -123,38 +123,40 @@ class ReportColumn:
     """One printed column: frame column, header, kind of value, group header, width cap."""
 
     key: str
-    judul: str
-    jenis: str = "teks"  # teks, nama, predikat, nomor, uang, selisih, persen, poin, angka, target
-    grup: str | None = None
-    lebar_maks: int = 60
+    title: str
+    kind: str = "teks"  # teks, nama, predikat, nomor, uang, selisih, persen, poin, angka, target
+    group: str | None = None
+    max_width: int = 60
 
 
 @dataclass(frozen=True)
 class ReportTable:
-    """One printed table: sheet name, anchor, title, the Laporan attribute, columns, notes."""
+    """One printed table: sheet name, anchor, title, the AnnualReport attribute, columns, notes."""
 
-    lembar: str
-    jangkar: str
-    judul: str
-    atribut: str
-    kolom: tuple[ReportColumn, ...]
-    catatan: tuple[str, ...] = ()
+    sheet: str
+    anchor: str
+    title: str
+    attribute: str
+    columns: tuple[ReportColumn, ...]
+    notes: tuple[str, ...] = ()
     row_styles: tuple[tuple[str, str], ...] = ()  # row kind -> the row style printed instead
-    mendatar: bool = True  # printed on an A4 landscape page (too wide for portrait)
-    asal: str | None = None  # the column whose figures open their sources (asal angka)
+    landscape: bool = True  # printed on an A4 landscape page (too wide for portrait)
+    source: str | None = None  # the column whose figures open their sources (asal angka)
 
-    def style(self, jenis_baris: str) -> str:
+    def style(self, row_kind: str) -> str:
         """Row kind -> the style its rows are printed in (the kind itself unless remapped)."""
-        return dict(self.row_styles).get(jenis_baris, jenis_baris)
+        return dict(self.row_styles).get(row_kind, row_kind)
 
 
-def _tabel_anggaran(lap: AnnualReport) -> list[ReportTable]:
+def _budget_tables(report: AnnualReport) -> list[ReportTable]:
     """Report -> the specs of the budget tables (2.3, 3.6) and the efficiency analysis."""
-    t = lap.tahun
-    berlaku = f", berlaku {tanggal(lap.berlaku_perubahan)}" if lap.berlaku_perubahan else ""
-    sebelum, sesudah = (
+    t = report.tahun
+    effective = (
+        f", berlaku {tanggal(report.revision_effective)}" if report.revision_effective else ""
+    )
+    before, after = (
         "Sebelum Perubahan (DPA Murni)",
-        f"Sesudah Perubahan (DPA Perubahan{berlaku})",
+        f"Sesudah Perubahan (DPA Perubahan{effective})",
     )
     return [
         ReportTable(
@@ -163,14 +165,14 @@ def _tabel_anggaran(lap: AnnualReport) -> list[ReportTable]:
             f"Tabel 2.3 Struktur Program, Kegiatan dan Anggaran Tahun {t}",
             "tabel_2_3",
             (
-                ReportColumn("kode", "Kode", lebar_maks=16),
+                ReportColumn("kode", "Kode", max_width=16),
                 ReportColumn("uraian", "Program / Kegiatan / Sub Kegiatan", "nama"),
-                ReportColumn("murni_operasi", "Belanja Operasi (Rp)", "uang", sebelum),
-                ReportColumn("murni_modal", "Belanja Modal (Rp)", "uang", sebelum),
-                ReportColumn("murni_jumlah", "Jumlah (Rp)", "uang", sebelum),
-                ReportColumn("perubahan_operasi", "Belanja Operasi (Rp)", "uang", sesudah),
-                ReportColumn("perubahan_modal", "Belanja Modal (Rp)", "uang", sesudah),
-                ReportColumn("perubahan_jumlah", "Jumlah (Rp)", "uang", sesudah),
+                ReportColumn("murni_operasi", "Belanja Operasi (Rp)", "uang", before),
+                ReportColumn("murni_modal", "Belanja Modal (Rp)", "uang", before),
+                ReportColumn("murni_jumlah", "Jumlah (Rp)", "uang", before),
+                ReportColumn("perubahan_operasi", "Belanja Operasi (Rp)", "uang", after),
+                ReportColumn("perubahan_modal", "Belanja Modal (Rp)", "uang", after),
+                ReportColumn("perubahan_jumlah", "Jumlah (Rp)", "uang", after),
                 ReportColumn("selisih", "Bertambah / (Berkurang) (Rp)", "selisih"),
             ),
             ("Pagu dari DPA; angka program dan kegiatan adalah jumlah sub kegiatannya.",),
@@ -182,7 +184,7 @@ def _tabel_anggaran(lap: AnnualReport) -> list[ReportTable]:
             "tabel_3_6",
             (
                 ReportColumn("no", "No", "nomor"),
-                ReportColumn("kode", "Kode", lebar_maks=16),
+                ReportColumn("kode", "Kode", max_width=16),
                 ReportColumn("uraian", "Nama Program / Kegiatan", "nama"),
                 ReportColumn("pagu", "Pagu Anggaran (Rp)", "uang"),
                 ReportColumn("rencana_fisik", "Rencana Fisik (%)", "persen"),
@@ -192,14 +194,14 @@ def _tabel_anggaran(lap: AnnualReport) -> list[ReportTable]:
                 ReportColumn("persen_sisa", "(%)", "persen", "Sisa Anggaran"),
             ),
             (
-                f"Pagu: DPA yang berlaku pada akhir Triwulan {ROMAWI[lap.triwulan]}; realisasi: "
-                f"realisasi kumulatif s.d. Triwulan {ROMAWI[lap.triwulan]} {t}.",
+                f"Pagu: DPA yang berlaku pada akhir Triwulan {ROMAWI[report.triwulan]}; realisasi: "
+                f"realisasi kumulatif s.d. Triwulan {ROMAWI[report.triwulan]} {t}.",
                 "Rencana fisik 100,00%: rencananya setiap kegiatan selesai seluruhnya pada "
                 "akhir tahun anggaran.",
                 "Pada halaman web, realisasi setiap kegiatan dapat diklik: terbuka rincian sub "
                 "kegiatannya beserta berkas, lembar dan baris asal angkanya (tabel asal_angka).",
             ),
-            asal="realisasi",
+            source="realisasi",
         ),
         ReportTable(
             "Efisiensi",
@@ -208,15 +210,15 @@ def _tabel_anggaran(lap: AnnualReport) -> list[ReportTable]:
             "efisiensi",
             (
                 ReportColumn("no", "No", "nomor"),
-                ReportColumn("kode", "Kode", lebar_maks=16),
-                ReportColumn("uraian", "Program", "nama", lebar_maks=45),
+                ReportColumn("kode", "Kode", max_width=16),
+                ReportColumn("uraian", "Program", "nama", max_width=45),
                 ReportColumn("pagu", "Pagu (Rp)", "uang"),
                 ReportColumn("realisasi", "Realisasi (Rp)", "uang"),
                 ReportColumn("serapan", "Serapan (%)", "persen"),
-                ReportColumn("indikator", "Indikator Kinerja Program", lebar_maks=45),
+                ReportColumn("indikator", "Indikator Kinerja Program", max_width=45),
                 ReportColumn("capaian_persen", "Capaian (%)", "persen"),
-                ReportColumn("predikat", "Predikat", "predikat", lebar_maks=14),
-                ReportColumn("bacaan", "Analisis", lebar_maks=40),
+                ReportColumn("predikat", "Predikat", "predikat", max_width=14),
+                ReportColumn("bacaan", "Analisis", max_width=40),
             ),
             (
                 "Serapan = realisasi ÷ pagu × 100; capaian = capaian indikator kinerja program.",
@@ -228,11 +230,11 @@ def _tabel_anggaran(lap: AnnualReport) -> list[ReportTable]:
     ]
 
 
-def _tabel_kinerja(lap: AnnualReport) -> list[ReportTable]:
+def _performance_tables(report: AnnualReport) -> list[ReportTable]:
     """Report -> the specs of the kinerja tables 3.1 to 3.4."""
-    t, lalu = lap.tahun, lap.tahun - 1
-    akhir = lap.tabel_3_4.get_column("tahun_akhir").max()
-    akhir_judul = f"Target Akhir Renstra ({akhir})" if akhir else "Target Akhir Renstra"
+    t, last_year = report.tahun, report.tahun - 1
+    end_year = report.tabel_3_4.get_column("tahun_akhir").max()
+    end_title = f"Target Akhir Renstra ({end_year})" if end_year else "Target Akhir Renstra"
     return [
         ReportTable(
             "Tabel 3.1",
@@ -241,13 +243,13 @@ def _tabel_kinerja(lap: AnnualReport) -> list[ReportTable]:
             "tabel_3_1",
             (
                 ReportColumn("no", "No", "nomor"),
-                ReportColumn("sasaran", "Sasaran Strategis", lebar_maks=40),
-                ReportColumn("indikator", "Indikator Kinerja", lebar_maks=40),
-                ReportColumn("satuan", "Satuan", lebar_maks=12),
+                ReportColumn("sasaran", "Sasaran Strategis", max_width=40),
+                ReportColumn("indikator", "Indikator Kinerja", max_width=40),
+                ReportColumn("satuan", "Satuan", max_width=12),
                 ReportColumn("target", "Target", "target"),
                 ReportColumn("realisasi", "Realisasi", "angka"),
                 ReportColumn("capaian_persen", "Capaian (%)", "persen"),
-                ReportColumn("predikat", "Predikat", "predikat", lebar_maks=14),
+                ReportColumn("predikat", "Predikat", "predikat", max_width=14),
             ),
             (
                 "Capaian menurut polaritas: positif realisasi ÷ target × 100; negatif "
@@ -256,8 +258,8 @@ def _tabel_kinerja(lap: AnnualReport) -> list[ReportTable]:
                 "Predikat (Permendagri 86/2017): ≥ 91 Sangat Tinggi; 76–91 Tinggi; 66–76 Sedang; "
                 "51–66 Rendah; < 51 Sangat Rendah.",
             ),
-            mendatar=False,
-            asal="capaian_persen",
+            landscape=False,
+            source="capaian_persen",
         ),
         ReportTable(
             "Tabel 3.2",
@@ -267,11 +269,11 @@ def _tabel_kinerja(lap: AnnualReport) -> list[ReportTable]:
             "tabel_3_2",
             (
                 ReportColumn("no", "No", "nomor"),
-                ReportColumn("kode", "Kode", lebar_maks=16),
-                ReportColumn("sasaran_program", "Sasaran / Program", lebar_maks=34),
-                ReportColumn("indikator", "Indikator Kinerja", lebar_maks=42),
-                ReportColumn("kegiatan", "Kegiatan / Sub Kegiatan", "nama", lebar_maks=40),
-                ReportColumn("satuan", "Satuan", lebar_maks=12),
+                ReportColumn("kode", "Kode", max_width=16),
+                ReportColumn("sasaran_program", "Sasaran / Program", max_width=34),
+                ReportColumn("indikator", "Indikator Kinerja", max_width=42),
+                ReportColumn("kegiatan", "Kegiatan / Sub Kegiatan", "nama", max_width=40),
+                ReportColumn("satuan", "Satuan", max_width=12),
                 ReportColumn("target", "Target", "target"),
                 ReportColumn("realisasi", "Realisasi", "angka"),
                 ReportColumn("capaian_persen", "Capaian (%)", "persen"),
@@ -284,27 +286,27 @@ def _tabel_kinerja(lap: AnnualReport) -> list[ReportTable]:
         ReportTable(
             "Tabel 3.3",
             "tabel-3-3",
-            f"Tabel 3.3 Perbandingan Capaian IKU Tahun {t} dengan Tahun {lalu}",
+            f"Tabel 3.3 Perbandingan Capaian IKU Tahun {t} dengan Tahun {last_year}",
             "tabel_3_3",
             (
                 ReportColumn("no", "No", "nomor"),
-                ReportColumn("sasaran", "Sasaran Strategis", lebar_maks=30),
+                ReportColumn("sasaran", "Sasaran Strategis", max_width=30),
                 ReportColumn(
-                    "indikator_lalu", "Indikator Kinerja", grup=f"Tahun {lalu}", lebar_maks=30
+                    "indikator_lalu", "Indikator Kinerja", group=f"Tahun {last_year}", max_width=30
                 ),
-                ReportColumn("satuan_lalu", "Satuan", grup=f"Tahun {lalu}", lebar_maks=10),
-                ReportColumn("target_lalu", "Target", "target", f"Tahun {lalu}"),
-                ReportColumn("realisasi_lalu", "Realisasi", "angka", f"Tahun {lalu}"),
-                ReportColumn("capaian_lalu", "Capaian (%)", "persen", f"Tahun {lalu}"),
-                ReportColumn("indikator", "Indikator Kinerja", grup=f"Tahun {t}", lebar_maks=30),
-                ReportColumn("satuan", "Satuan", grup=f"Tahun {t}", lebar_maks=10),
+                ReportColumn("satuan_lalu", "Satuan", group=f"Tahun {last_year}", max_width=10),
+                ReportColumn("target_lalu", "Target", "target", f"Tahun {last_year}"),
+                ReportColumn("realisasi_lalu", "Realisasi", "angka", f"Tahun {last_year}"),
+                ReportColumn("capaian_lalu", "Capaian (%)", "persen", f"Tahun {last_year}"),
+                ReportColumn("indikator", "Indikator Kinerja", group=f"Tahun {t}", max_width=30),
+                ReportColumn("satuan", "Satuan", group=f"Tahun {t}", max_width=10),
                 ReportColumn("target", "Target", "target", f"Tahun {t}"),
                 ReportColumn("realisasi", "Realisasi", "angka", f"Tahun {t}"),
                 ReportColumn("capaian_persen", "Capaian (%)", "persen", f"Tahun {t}"),
                 ReportColumn("selisih_capaian", "Perubahan Capaian (poin)", "poin"),
             ),
             (
-                f"Tahun {lalu}: target dan realisasi IKU dari Perjanjian Kinerja {lalu}; "
+                f"Tahun {last_year}: target dan realisasi IKU dari Perjanjian Kinerja {last_year}; "
                 "capaiannya dihitung dengan rumus yang sama. IKU dipasangkan menurut kode "
                 "sasaran.",
             ),
@@ -316,9 +318,9 @@ def _tabel_kinerja(lap: AnnualReport) -> list[ReportTable]:
             "tabel_3_4",
             (
                 ReportColumn("no", "No", "nomor"),
-                ReportColumn("kode", "Kode", lebar_maks=10),
-                ReportColumn("indikator", "Indikator Kinerja", lebar_maks=42),
-                ReportColumn("satuan", "Satuan", lebar_maks=10),
+                ReportColumn("kode", "Kode", max_width=10),
+                ReportColumn("indikator", "Indikator Kinerja", max_width=42),
+                ReportColumn("satuan", "Satuan", max_width=10),
                 ReportColumn("target", "Target", "target", f"Tahun {t}"),
                 ReportColumn("realisasi", "Realisasi", "angka", f"Tahun {t}"),
                 ReportColumn("capaian_persen", "Capaian (%)", "persen", f"Tahun {t}"),
@@ -326,7 +328,7 @@ def _tabel_kinerja(lap: AnnualReport) -> list[ReportTable]:
                 ReportColumn(
                     "capaian_renstra", f"Capaian thd Target Renstra {t} (%)", "persen", "Renstra"
                 ),
-                ReportColumn("akhir", akhir_judul, "target", "Renstra"),
+                ReportColumn("akhir", end_title, "target", "Renstra"),
                 ReportColumn("progres", "Progres thd Target Akhir (%)", "persen", "Renstra"),
             ),
             (
@@ -339,24 +341,24 @@ def _tabel_kinerja(lap: AnnualReport) -> list[ReportTable]:
     ]
 
 
-def table_specs(lap: AnnualReport) -> list[ReportTable]:
+def table_specs(report: AnnualReport) -> list[ReportTable]:
     """Report -> every printed table, in the order of the report (2.3, 3.1 ... 3.6, Efisiensi)."""
-    anggaran = _tabel_anggaran(lap)
-    return [anggaran[0], *_tabel_kinerja(lap), anggaran[1], anggaran[2]]
+    budget = _budget_tables(report)
+    return [budget[0], *_performance_tables(report), budget[1], budget[2]]
 
 
-def error_note(lap: AnnualReport, perintah: str) -> str | None:
+def error_note(report: AnnualReport, command: str) -> str | None:
     """Report + findings command -> the warning about error findings and figures that are
     not complete (None when neither).
     """
-    partial = incomplete_note(lap)
-    if lap.jumlah_error == 0:
+    partial = incomplete_note(report)
+    if report.error_count == 0:
         return f"PERHATIAN: {partial}" if partial else None
-    per_rule = ", ".join(f"{a}: {n}" for a, n in lap.temuan_error.iter_rows())
+    per_rule = ", ".join(f"{a}: {n}" for a, n in report.temuan_error.iter_rows())
     return (
-        f"PERHATIAN: data tahun {lap.tahun} memiliki {lap.jumlah_error} temuan tingkat error "
+        f"PERHATIAN: data tahun {report.tahun} memiliki {report.error_count} temuan tingkat error "
         f"({per_rule}) yang belum diselesaikan. Baris yang bermasalah dikarantina dan tidak masuk "
-        f"tabel ini, jadi angkanya bisa kurang dari yang sebenarnya. Lihat daftarnya: {perintah}"
+        f"tabel ini, jadi angkanya bisa kurang dari yang sebenarnya. Lihat daftarnya: {command}"
         + (f" {partial}" if partial else "")
     )
 
@@ -364,34 +366,34 @@ def error_note(lap: AnnualReport, perintah: str) -> str | None:
 TEXT_KINDS = ("teks", "nama", "predikat")
 
 
-def column_cells(frame: pl.DataFrame, kolom: ReportColumn) -> list[object]:
+def column_cells(frame: pl.DataFrame, column: ReportColumn) -> list[object]:
     """Frame + column spec -> the column's values (for a target: (low, high) pairs)."""
-    if kolom.jenis == "target":
-        low, high = frame.get_column(f"{kolom.key}_min"), frame.get_column(f"{kolom.key}_max")
+    if column.kind == "target":
+        low, high = frame.get_column(f"{column.key}_min"), frame.get_column(f"{column.key}_max")
         return list(zip(low.to_list(), high.to_list(), strict=True))
-    return frame.get_column(kolom.key).to_list()
+    return frame.get_column(column.key).to_list()
 
 
-def shown(value: object, jenis: str) -> str:
+def shown(value: object, kind: str) -> str:
     """Cell value + kind -> the text a reader sees (Indonesian numbers)."""
-    if jenis == "target":
+    if kind == "target":
         return target_text(*value)
     if value is None:
-        return "" if jenis in TEXT_KINDS + ("nomor",) else "-"
+        return "" if kind in TEXT_KINDS + ("nomor",) else "-"
     formats: dict[str, Callable[[object], str]] = {
         "uang": angka,
-        "selisih": lambda v: angka(v, kurung=True),
+        "selisih": lambda v: angka(v, parentheses=True),
         "persen": lambda v: angka(v, 2),
-        "poin": lambda v: angka(v, 2, kurung=True),
+        "poin": lambda v: angka(v, 2, parentheses=True),
         "angka": ukuran,
         "nomor": str,
     }
-    return formats.get(jenis, str)(value)
+    return formats.get(kind, str)(value)
 
 
-def header_rows(kolom: tuple[ReportColumn, ...]) -> int:
+def header_rows(columns: tuple[ReportColumn, ...]) -> int:
     """Columns -> number of header rows (2 when some have a group header)."""
-    return 2 if any(k.grup for k in kolom) else 1
+    return 2 if any(c.group for c in columns) else 1
 
 
 # --- files ---------------------------------------------------------------------------------------

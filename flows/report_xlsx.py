@@ -62,60 +62,62 @@ class Formats:
             self._made[key] = self.book.add_format(props)
         return self._made[key]
 
-    def cell(self, jenis_baris: str, jenis: str, value: object) -> object:
+    def cell(self, row_kind: str, kind: str, value: object) -> object:
         """Row kind + column kind + value -> the cell's format."""
         props: dict[str, object] = {"border": 1, "border_color": "#808080", "valign": "top"}
-        props.update(ROW_STYLES.get(jenis_baris, {}))
-        if jenis in TEXT_KINDS:
+        props.update(ROW_STYLES.get(row_kind, {}))
+        if kind in TEXT_KINDS:
             props["text_wrap"] = True
-            if jenis == "nama" and jenis_baris in INDENT:
-                props["indent"] = INDENT[jenis_baris]
+            if kind == "nama" and row_kind in INDENT:
+                props["indent"] = INDENT[row_kind]
         elif isinstance(value, str):
             props["align"] = "center"
         else:
-            props["num_format"] = NUMBER_FORMATS[_number_kind(jenis, value)]
+            props["num_format"] = NUMBER_FORMATS[_number_kind(kind, value)]
         return self.get(**props)
 
 
-def _number_kind(jenis: str, value: object) -> str:
+def _number_kind(kind: str, value: object) -> str:
     """Column kind + value -> the key of its number format (whole or decimal measures)."""
-    if jenis in ("angka", "target") and isinstance(value, float):
+    if kind in ("angka", "target") and isinstance(value, float):
         return "angka_desimal"
-    return "angka" if jenis == "target" else jenis
+    return "angka" if kind == "target" else kind
 
 
-def excel_value(value: object, jenis: str) -> object:
+def excel_value(value: object, kind: str) -> object:
     """Cell value + kind -> what goes in the cell: int or float for numbers, "-" or text."""
-    if jenis == "target":
+    if kind == "target":
         low, high = value
         if low is None or (high is not None and low != high):
             return target_text(low, high)
         value = low
     if value is None:
-        return None if jenis in TEXT_KINDS + ("nomor",) else "-"
+        return None if kind in TEXT_KINDS + ("nomor",) else "-"
     if isinstance(value, Decimal):
         # The last step only: a rounded Rupiah or percentage is exact in a binary float.
         return int(value) if value == value.to_integral_value() else float(value)
     return value
 
 
-def _widths(tabel: ReportTable, frame: pl.DataFrame) -> list[int]:
+def _widths(table: ReportTable, frame: pl.DataFrame) -> list[int]:
     """Table + frame -> each column's width in characters, fitted to its longest text."""
     widths = []
-    for kolom in tabel.kolom:
-        texts = [shown(v, kolom.jenis) for v in column_cells(frame, kolom)]
-        header = max(len(word) for word in kolom.judul.split())
+    for column in table.columns:
+        texts = [shown(v, column.kind) for v in column_cells(frame, column)]
+        header = max(len(word) for word in column.title.split())
         longest = max([header, *(len(t) for t in texts)])
-        indent = 4 if kolom.jenis == "nama" else 0
-        widths.append(max(5, min(kolom.lebar_maks, longest + 2 + indent)))
+        indent = 4 if column.kind == "nama" else 0
+        widths.append(max(5, min(column.max_width, longest + 2 + indent)))
     return widths
 
 
-def _write_title(ws, fmt: Formats, tabel: ReportTable, lap: AnnualReport, note: str | None) -> int:
+def _write_title(
+    ws, fmt: Formats, table: ReportTable, report: AnnualReport, note: str | None
+) -> int:
     """Sheet + table -> title, office and note rows written; returns the first header row."""
-    last = len(tabel.kolom) - 1
-    ws.merge_range(0, 0, 0, last, tabel.judul, fmt.get(bold=True, font_size=13, align="center"))
-    subtitle = f"{instansi(lap)} — Tahun Anggaran {lap.tahun}"
+    last = len(table.columns) - 1
+    ws.merge_range(0, 0, 0, last, table.title, fmt.get(bold=True, font_size=13, align="center"))
+    subtitle = f"{instansi(report)} — Tahun Anggaran {report.tahun}"
     ws.merge_range(1, 0, 1, last, subtitle, fmt.get(align="center", font_size=11))
     if note:
         ws.merge_range(
@@ -126,40 +128,40 @@ def _write_title(ws, fmt: Formats, tabel: ReportTable, lap: AnnualReport, note: 
             note,
             fmt.get(bold=True, font_color="#9C0006", bg_color="#FFC7CE", text_wrap=True),
         )
-        width = sum(_widths(tabel, getattr(lap, tabel.atribut)))
+        width = sum(_widths(table, getattr(report, table.attribute)))
         ws.set_row(2, 15.0 * math.ceil(len(note) * 1.15 / width) + 4)  # bold text runs wider
     else:
-        triwulan = ROMAWI[lap.triwulan]
-        source = f"Sumber: tabel terkurasi lkjip, data s.d. Triwulan {triwulan} {lap.tahun}"
+        quarter = ROMAWI[report.triwulan]
+        source = f"Sumber: tabel terkurasi lkjip, data s.d. Triwulan {quarter} {report.tahun}"
         ws.write(2, 0, source, fmt.get(italic=True, font_color="#595959", font_size=9))
     return 4
 
 
-def _write_header(ws, fmt: Formats, tabel: ReportTable, first: int) -> int:
+def _write_header(ws, fmt: Formats, table: ReportTable, first: int) -> int:
     """Sheet + table + first header row -> header rows written; returns the first data row."""
     style = fmt.get(
         bold=True, align="center", valign="vcenter", text_wrap=True, border=1, bg_color="#BDD7EE"
     )
-    rows = header_rows(tabel.kolom)
+    rows = header_rows(table.columns)
     col = 0
-    while col < len(tabel.kolom):
-        kolom = tabel.kolom[col]
-        if kolom.grup is None:
+    while col < len(table.columns):
+        column = table.columns[col]
+        if column.group is None:
             if rows == 2:
-                ws.merge_range(first, col, first + 1, col, kolom.judul, style)
+                ws.merge_range(first, col, first + 1, col, column.title, style)
             else:
-                ws.write(first, col, kolom.judul, style)
+                ws.write(first, col, column.title, style)
             col += 1
             continue
         span = 1
-        while col + span < len(tabel.kolom) and tabel.kolom[col + span].grup == kolom.grup:
+        while col + span < len(table.columns) and table.columns[col + span].group == column.group:
             span += 1
         if span > 1:
-            ws.merge_range(first, col, first, col + span - 1, kolom.grup, style)
+            ws.merge_range(first, col, first, col + span - 1, column.group, style)
         else:
-            ws.write(first, col, kolom.grup, style)
+            ws.write(first, col, column.group, style)
         for i in range(span):
-            ws.write(first + 1, col + i, tabel.kolom[col + i].judul, style)
+            ws.write(first + 1, col + i, table.columns[col + i].title, style)
         col += span
     ws.set_row(first + rows - 1, 45)
     return first + rows
@@ -173,17 +175,17 @@ def _row_height(texts: list[str], widths: list[int]) -> float:
     return 15.0 * max(1, lines)
 
 
-def _write_body(ws, fmt: Formats, tabel: ReportTable, frame: pl.DataFrame, first: int) -> int:
+def _write_body(ws, fmt: Formats, table: ReportTable, frame: pl.DataFrame, first: int) -> int:
     """Sheet + table + frame -> one row per frame row; returns the row after the last."""
-    widths = _widths(tabel, frame)
-    columns = [column_cells(frame, k) for k in tabel.kolom]
-    kinds = [tabel.style(k) for k in frame.get_column("jenis_baris").to_list()]
-    for i, jenis_baris in enumerate(kinds):
+    widths = _widths(table, frame)
+    columns = [column_cells(frame, k) for k in table.columns]
+    kinds = [table.style(k) for k in frame.get_column("jenis_baris").to_list()]
+    for i, row_kind in enumerate(kinds):
         texts = []
-        for col, kolom in enumerate(tabel.kolom):
-            value = excel_value(columns[col][i], kolom.jenis)
-            ws.write(first + i, col, value, fmt.cell(jenis_baris, kolom.jenis, value))
-            texts.append(shown(columns[col][i], kolom.jenis))
+        for col, column in enumerate(table.columns):
+            value = excel_value(columns[col][i], column.kind)
+            ws.write(first + i, col, value, fmt.cell(row_kind, column.kind, value))
+            texts.append(shown(columns[col][i], column.kind))
         ws.set_row(first + i, _row_height(texts, widths))
     for col, width in enumerate(widths):
         ws.set_column(col, col, width)
@@ -191,7 +193,7 @@ def _write_body(ws, fmt: Formats, tabel: ReportTable, frame: pl.DataFrame, first
 
 
 def _set_print(
-    ws, tabel: ReportTable, lap: AnnualReport, header_first: int, data_first: int
+    ws, table: ReportTable, report: AnnualReport, header_first: int, data_first: int
 ) -> None:
     """Sheet -> A4 landscape, fit to one page wide, header rows repeated, page numbers."""
     ws.set_landscape()
@@ -202,33 +204,33 @@ def _set_print(
     ws.repeat_rows(header_first, data_first - 1)
     ws.freeze_panes(data_first, 0)
     ws.hide_gridlines(0)
-    ws.set_footer(f"&L&8LKjIP {lap.tahun} — {tabel.lembar}&R&8Halaman &P dari &N")
+    ws.set_footer(f"&L&8LKjIP {report.tahun} — {table.sheet}&R&8Halaman &P dari &N")
 
 
 def write_sheet(
-    book: xlsxwriter.Workbook, fmt: Formats, tabel: ReportTable, lap: AnnualReport, note
+    book: xlsxwriter.Workbook, fmt: Formats, table: ReportTable, report: AnnualReport, note
 ) -> None:
     """Workbook + table spec + report -> one sheet laid out as the office prints it."""
-    frame: pl.DataFrame = getattr(lap, tabel.atribut)
-    ws = book.add_worksheet(tabel.lembar)
-    header_first = _write_title(ws, fmt, tabel, lap, note)
-    data_first = _write_header(ws, fmt, tabel, header_first)
-    after = _write_body(ws, fmt, tabel, frame, data_first)
-    _write_notes(ws, fmt, tabel, frame, after + 1)
-    _set_print(ws, tabel, lap, header_first, data_first)
+    frame: pl.DataFrame = getattr(report, table.attribute)
+    ws = book.add_worksheet(table.sheet)
+    header_first = _write_title(ws, fmt, table, report, note)
+    data_first = _write_header(ws, fmt, table, header_first)
+    after = _write_body(ws, fmt, table, frame, data_first)
+    _write_notes(ws, fmt, table, frame, after + 1)
+    _set_print(ws, table, report, header_first, data_first)
 
 
-def _write_notes(ws, fmt: Formats, tabel: ReportTable, frame: pl.DataFrame, first: int) -> None:
+def _write_notes(ws, fmt: Formats, table: ReportTable, frame: pl.DataFrame, first: int) -> None:
     """Sheet + table -> its footnotes, each merged across the table's width and wrapped."""
-    last, width = len(tabel.kolom) - 1, sum(_widths(tabel, frame))
+    last, width = len(table.columns) - 1, sum(_widths(table, frame))
     style = fmt.get(italic=True, text_wrap=True, valign="top", font_size=9)
-    for i, line in enumerate(tabel.catatan):
+    for i, line in enumerate(table.notes):
         text = f"Catatan: {line}" if i == 0 else line
         ws.merge_range(first + i, 0, first + i, last, text, style)
         ws.set_row(first + i, 13.0 * math.ceil(len(text) / max(width, 1)))
 
 
-def write_xlsx(lap: AnnualReport, out: Path, perintah: str) -> Path:
+def write_xlsx(report: AnnualReport, out: Path, command: str) -> Path:
     """Report + folder -> <out>/lkjip_<tahun>.xlsx, one sheet per table."""
 
     def write(path: Path) -> None:
@@ -236,12 +238,12 @@ def write_xlsx(lap: AnnualReport, out: Path, perintah: str) -> Path:
         book = xlsxwriter.Workbook(
             str(path), {"strings_to_formulas": False, "strings_to_urls": False}
         )
-        office = instansi(lap)
-        book.set_properties({"title": f"LKjIP {lap.tahun}", "author": office, "company": office})
+        office = instansi(report)
+        book.set_properties({"title": f"LKjIP {report.tahun}", "author": office, "company": office})
         fmt = Formats(book)
-        note = error_note(lap, perintah)
-        for tabel in table_specs(lap):
-            write_sheet(book, fmt, tabel, lap, note)
+        note = error_note(report, command)
+        for table in table_specs(report):
+            write_sheet(book, fmt, table, report, note)
         book.close()
 
-    return replace_atomically(Path(out) / f"lkjip_{lap.tahun}.xlsx", write)
+    return replace_atomically(Path(out) / f"lkjip_{report.tahun}.xlsx", write)

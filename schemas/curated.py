@@ -11,11 +11,9 @@ import datetime as dt
 
 import pandera.polars as pa
 import polars as pl
-from pandera.engines import polars_engine as pe
 
-Money = pe.Decimal(18, 2)
-Measure = pe.Decimal(18, 4)
-Percent = pe.Decimal(9, 2)
+from schemas.rules import RULES
+from schemas.types import Measure, Money, Percent
 
 
 def _f(description: str, nullable: bool = False, **checks) -> object:
@@ -47,6 +45,9 @@ class Dpa(_CuratedModel):
     pagu: Money = _f("Ceiling in Rupiah, DECIMAL(18,2).", ge=0)
     kode_bidang: str = _f("Bidang that owns the program (bidang.csv).", nullable=True)
 
+    class Config:
+        unique = ["versi", "kode_sub_kegiatan", "jenis_belanja"]
+
 
 class RealisasiAnggaran(_CuratedModel):
     """Budget realisation: one row per tahun, triwulan, sub kegiatan, jenis belanja, for every DPA line."""  # noqa: E501
@@ -62,7 +63,7 @@ class RealisasiAnggaran(_CuratedModel):
     versi_dpa: str = _f("DPA version in force at the end of the quarter.")
     pagu: Money = _f("Pagu of the version in force (0 where the line is not in it).", ge=0)
     realisasi_triwulan: Money = _f(
-        "Spending of this quarter: its accepted rows, or derived (see kelengkapan)."
+        "Spending of this quarter: its accepted rows, or derived (see kelengkapan).", ge=0
     )
     realisasi_kumulatif: Money = _f(
         "Spending of quarters 1..triwulan (the running sum of realisasi_triwulan)."
@@ -85,6 +86,14 @@ class RealisasiAnggaran(_CuratedModel):
         "0 when nothing).",
         isin=["lengkap", "dari_kumulatif", "tidak_ada"],
     )
+
+    class Config:
+        unique = ["triwulan", "kode_sub_kegiatan", "jenis_belanja"]
+
+    @pa.dataframe_check(name="sisa_anggaran = pagu - realisasi_kumulatif")
+    def _sisa(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        rest = pl.col("pagu") - pl.col("realisasi_kumulatif")
+        return data.lazyframe.select(pl.col("sisa_anggaran") == rest)
 
 
 class CapaianKinerja(_CuratedModel):
@@ -109,9 +118,16 @@ class CapaianKinerja(_CuratedModel):
     )
     realisasi: Measure = _f("Cumulative achievement reported at quarter end.", nullable=True)
     capaian_persen: Percent = _f("Capaian by polarity (DOMAIN.md), 2 decimals.", nullable=True)
-    predikat: str = _f("Sangat Tinggi, Tinggi, Sedang, Rendah or Sangat Rendah.", nullable=True)
+    predikat: str = _f(
+        "Sangat Tinggi, Tinggi, Sedang, Rendah or Sangat Rendah.",
+        nullable=True,
+        isin=["Sangat Tinggi", "Tinggi", "Sedang", "Rendah", "Sangat Rendah"],
+    )
     kode_bidang: str = _f("Bidang responsible for the indicator.", nullable=True)
     sasaran: str = _f("Sasaran strategis (for IKU rows).", nullable=True)
+
+    class Config:
+        unique = ["triwulan", "level", "kode", "indikator"]
 
 
 class Temuan(_CuratedModel):
@@ -121,8 +137,11 @@ class Temuan(_CuratedModel):
     tahun: pl.Int32 = _f("Year (partition key).")
     triwulan: pl.Int8 = _f("Quarter, null for findings about reference files.", nullable=True)
     kode_bidang: str = _f("Bidang whose data the finding is about.", nullable=True)
-    aturan: str = _f("Rule code, V001-V008 or R001-R010.")
-    tingkat: str = _f("error (row kept out of the facts) or peringatan (warning).")
+    aturan: str = _f("Rule code, V001-V008 or R001-R010.", isin=sorted(RULES))
+    tingkat: str = _f(
+        "error (row kept out of the facts) or peringatan (warning).",
+        isin=["error", "peringatan"],
+    )
     berkas: str = _f("Source file, relative to the raw folder.", nullable=True)
     lembar: str = _f("Sheet name (null for CSV).", nullable=True)
     baris: pl.Int32 = _f("Row number as the spreadsheet shows it (1-based).", nullable=True)
@@ -133,7 +152,9 @@ class Temuan(_CuratedModel):
     nilai_diharapkan: str = _f("Value expected (text).", nullable=True)
     selisih: Money = _f("nilai - nilai_diharapkan for money findings.", nullable=True)
     pesan: str = _f("Message to the steward in Bahasa Indonesia: where, what, how to fix.")
-    temuan_id: str = _f("Identity of the problem that survives resubmission (file/row moves).")
+    temuan_id: str = _f(
+        "Identity of the problem that survives resubmission (file/row moves).", unique=True
+    )
     sel: str = _f("Cell reference such as F12, where known.", nullable=True)
     kode_rekening: str = _f("Kode rekening of the row, where relevant.", nullable=True)
     baris_akhir: pl.Int32 = _f(
@@ -176,7 +197,7 @@ class Karantina(_CuratedModel):
         "karantina (has an error), ganda (identical copy, counted once) or tak_dikenal.",
         isin=["karantina", "ganda", "tak_dikenal"],
     )
-    aturan: str = _f("Rule codes of the row's findings, comma-separated.", nullable=True)
+    aturan: str = _f("Rule codes of the row's findings, comma-separated.")
     isi: str = _f("The row as sent: JSON of header -> cell text.")
 
 
@@ -184,7 +205,7 @@ class Kode(_CuratedModel):
     """Names of the codes (hierarki.csv): one row per program, kegiatan, sub kegiatan, ..."""
 
     tahun: pl.Int32 = _f("Year of the reference (partition key).")
-    kode: str = _f("Code: 2, 2.17, 2.17.01, 2.17.01.1.01, 2.17.01.1.01.01.")
+    kode: str = _f("Code: 2, 2.17, 2.17.01, 2.17.01.1.01, 2.17.01.1.01.01.", unique=True)
     level: str = _f("urusan, bidang_urusan, program, kegiatan or sub_kegiatan.")
     uraian: str = _f("Name as in the nomenclature.", nullable=True)
 
@@ -213,6 +234,9 @@ class TargetKinerja(_CuratedModel):
     realisasi_tahunan: Measure = _f(
         "Year's realisation as given in indikator.csv (e.g. last year's IKU).", nullable=True
     )
+
+    class Config:
+        unique = ["sumber", "tahun_target", "kode", "indikator"]
 
 
 class SerapanAnggaran(_CuratedModel):
@@ -340,6 +364,11 @@ MODELS: dict[str, type[_CuratedModel]] = {
 def polars_schema(model: type[_CuratedModel]) -> dict[str, pl.DataType]:
     """Curated model -> its columns with their polars types, in the published order."""
     return {name: column.dtype.type for name, column in model.to_schema().columns.items()}
+
+
+def columns(model: type[_CuratedModel]) -> list[str]:
+    """Curated model -> its column names, in the published order."""
+    return list(model.to_schema().columns)
 
 
 PARTISI = {

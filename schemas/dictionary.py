@@ -6,7 +6,12 @@ file equals this rendering, so the dictionary cannot drift from the code.
 
 from __future__ import annotations
 
+import re
+
+import polars as pl
+
 from schemas.curated import MODELS, PARTISI
+from schemas.types import MONEY, PERCENT
 
 _INTRO = """# Curated tables (data dictionary)
 
@@ -14,7 +19,7 @@ Generated from `schemas/curated.py` by `python -m schemas.dictionary > curated/R
 do not edit by hand. Contract: `DATA-CONTRACT.md` section 3.
 
 Every table is a hive-partitioned Parquet dataset under this folder. Money is
-`DECIMAL(18,2)` (exact Rupiah), codes are strings. Partition keys (`tahun`, `triwulan`)
+`<MONEY>` (exact Rupiah), codes are strings. Partition keys (`tahun`, `triwulan`)
 are in the folder names only, not inside the files, so every reader agrees on them.
 A year is published as a whole: `<table>/tahun=<tahun>` is a link into the year's
 current release under `.rilis/`, switched atomically; `manifest/tahun=<tahun>.json`
@@ -44,7 +49,7 @@ _RATIO = '''## Computing a percentage from Decimal columns
 
 `serapan_anggaran` already holds the report's sums and percentages (per program,
 kegiatan, bidang, jenis belanja and quarter). To compute a ratio of your own from the
-`DECIMAL(18,2)` columns, do not divide them as they are:
+`<MONEY>` columns, do not divide them as they are:
 
 - polars keeps the scale of the operands: `sum(realisasi_kumulatif) / sum(pagu) * 100`
   gives 19,00 where the answer is 18,54, and a zero pagu raises an error;
@@ -71,12 +76,12 @@ part = (pl.col("realisasi_kumulatif") * 100).cast(pl.Int128)  # whole cents
 whole = pl.when(pl.col("pagu") != 0).then((pl.col("pagu") * 100).cast(pl.Int128))
 hundredths = (2 * part.abs() * 10_000 + whole) // (2 * whole) * part.sign()  # half away
 per_program_polars = sums.with_columns(
-    serapan=(hundredths.cast(pl.Decimal(38, 2)) / 100).cast(pl.Decimal(9, 2))
+    serapan=(hundredths.cast(pl.Decimal(38, 2)) / 100).cast(pl.Decimal(<PERCENT p, s>))
 ).sort("kode_program")
 ```
 
 pandas: Python's `Decimal` (28 significant digits, more than any ratio of two
-`DECIMAL(18,2)` amounts needs; `ROUND_HALF_UP` rounds half away from zero).
+`<MONEY>` amounts needs; `ROUND_HALF_UP` rounds half away from zero).
 
 ```python
 from decimal import ROUND_HALF_UP, Decimal
@@ -101,7 +106,7 @@ def persen(bagian, total):
 
 sums["serapan"] = pd.array(
     [persen(r, p) for r, p in zip(sums["realisasi_kumulatif"], sums["pagu"])],
-    dtype=pd.ArrowDtype(pa.decimal128(9, 2)),
+    dtype=pd.ArrowDtype(pa.decimal128(<PERCENT p, s>)),
 )
 per_program_pandas = sums.sort_values("kode_program")
 ```
@@ -127,7 +132,7 @@ per_program_duckdb = duckdb.sql("""
     )
     select kode_program, realisasi_kumulatif, pagu,
            cast(cast((2 * abs(part) * 10000 + whole) // (2 * whole) * sign(part)
-                     as decimal(18, 0)) * 0.01 as decimal(9, 2)) as serapan
+                     as decimal(18, 0)) * 0.01 as decimal(<PERCENT p, s>)) as serapan
     from cents
     order by kode_program
 """).fetchall()
@@ -140,16 +145,23 @@ and jenis_belanja = 'operasi'`.
 '''
 
 
+def _sql(dtype: pl.Decimal) -> str:
+    """Decimal type -> how SQL and the dictionary name it: DECIMAL(18,2)."""
+    return f"DECIMAL({dtype.precision},{dtype.scale})"
+
+
+def _typed(text: str) -> str:
+    """Text with the placeholders <MONEY> and <PERCENT p, s> -> with the declared types
+    (schemas/types.py): the examples store what the tables hold."""
+    return text.replace("<MONEY>", _sql(MONEY)).replace(
+        "<PERCENT p, s>", f"{PERCENT.precision}, {PERCENT.scale}"
+    )
+
+
 def _type(dtype: object) -> str:
     """pandera/polars dtype -> how the dictionary names it."""
-    text = str(dtype)
-    return (
-        text.replace("DataType(", "")
-        .replace(")", "")
-        .replace("Decimal(precision=18, scale=2", "DECIMAL(18,2)")
-        .replace("Decimal(precision=18, scale=4", "DECIMAL(18,4)")
-        .replace("Decimal(precision=9, scale=2", "DECIMAL(9,2)")
-    )
+    text = str(dtype).replace("DataType(", "").replace(")", "")
+    return re.sub(r"Decimal\(precision=(\d+), scale=(\d+)", r"DECIMAL(\1,\2)", text)
 
 
 def duckdb_glob(name: str) -> str:
@@ -159,7 +171,7 @@ def duckdb_glob(name: str) -> str:
 
 def render() -> str:
     """-> the data dictionary as Markdown."""
-    parts = [_INTRO, _RATIO]
+    parts = [_typed(_INTRO), _typed(_RATIO)]
     for name, model in MODELS.items():
         schema = model.to_schema()
         keys = ", ".join(f"`{k}=`" for k in PARTISI[name])

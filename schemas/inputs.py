@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import pandera.polars as pa
 import polars as pl
-from pandera.engines import polars_engine as pe
 
 from schemas.codes import (
     KODE_KINERJA,
@@ -19,20 +18,15 @@ from schemas.codes import (
     jenis_from_rekening,
     jenis_from_text,
 )
-from transforms.numbers import measure_too_large, money_too_large
+from schemas.types import MONEY_FIELDS, Measure, Money
 
-Money = pe.Decimal(18, 2)
-Measure = pe.Decimal(18, 4)
-
-_MONEY_TEXT = ("anggaran_teks", "realisasi_triwulan_teks", "realisasi_kumulatif_teks")
+_MONEY_TEXT = tuple(f"{f}_teks" for f in MONEY_FIELDS)
 
 
 def _too_large(column: str) -> pl.Expr:
-    """`<kolom>_teks` column name -> True where its cell is a number too large for `<kolom>`."""
-    text = pl.col(column)
-    if column in _MONEY_TEXT:
-        return money_too_large(text).fill_null(False)
-    return measure_too_large(text, percent=True).fill_null(False)
+    """`<kolom>_teks` column name -> True where its cell is a number too large for `<kolom>`
+    (staging sets `<kolom>_besar` when it parses the cell)."""
+    return pl.col(f"{column.removesuffix('_teks')}_besar").fill_null(False)
 
 
 def _readable(data: pa.PolarsData) -> pl.LazyFrame:
@@ -67,6 +61,10 @@ class KeuanganRow(pa.DataFrameModel):
     realisasi_kumulatif: Money = pa.Field(nullable=True)
     realisasi_fisik_teks: str = pa.Field(nullable=True)
     realisasi_fisik: Measure = pa.Field(nullable=True)
+    anggaran_besar: bool = pa.Field(nullable=True)
+    realisasi_triwulan_besar: bool = pa.Field(nullable=True)
+    realisasi_kumulatif_besar: bool = pa.Field(nullable=True)
+    realisasi_fisik_besar: bool = pa.Field(nullable=True)
     kolom_berlebih: bool = pa.Field(nullable=True)
 
     class Config:
@@ -142,6 +140,7 @@ class KinerjaRow(pa.DataFrameModel):
     target_max: Measure = pa.Field(nullable=True)
     realisasi_teks: str = pa.Field(nullable=True)
     realisasi: Measure = pa.Field(nullable=True)
+    realisasi_besar: bool = pa.Field(nullable=True)
     kolom_berlebih: bool = pa.Field(nullable=True)
 
     class Config:

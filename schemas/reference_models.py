@@ -13,12 +13,9 @@ from dataclasses import dataclass
 
 import pandera.polars as pa
 import polars as pl
-from pandera.engines import polars_engine as pe
 
 from schemas.codes import CODE, DPA_KODE, KODE_KINERJA
-
-Money = pe.Decimal(18, 2)
-Measure = pe.Decimal(18, 4)
+from schemas.types import Measure, Money
 
 VERSI = ("murni", "perubahan")
 LEVEL_HIERARKI = ("urusan", "bidang_urusan", "program", "kegiatan", "sub_kegiatan")

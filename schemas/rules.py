@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from transforms.numbers import MEASURE_DIGITS, MONEY_DIGITS, grouped
+from schemas.types import MEASURE_DIGITS, MONEY_DIGITS, grouped
 
 Tingkat = Literal["error", "peringatan"]
 

@@ -16,17 +16,13 @@ import shutil
 from pathlib import Path
 
 import openpyxl
+import polars as pl
 import xlsxwriter
 from python_calamine import CalamineWorkbook
 
-from flows.raw_folder import (
-    discover,
-    load_references,
-    misplaced_findings,
-    read_submission,
-    validate_submission,
-)
-from transforms.year_tables import YearTables, consolidate
+from flows.consolidation import consolidate_year
+from schemas.curated import MODELS
+from transforms.year_tables import YearTables
 
 Cell = str | int | float | None
 
@@ -40,22 +36,21 @@ TAHUN = 2023
 
 
 def consolidated(raw: Path, triwulan: int = 4) -> YearTables:
-    """Raw folder -> the year's curated tables up to `triwulan`, as the flow builds them
-    (its I/O steps and the pure consolidation, without Prefect).
-    """
-    refs = load_references(raw, TAHUN)
-    found = discover(raw, TAHUN, triwulan)
-    known = set(refs["bidang"].baris.get_column("kode_bidang").to_list())
-    kiriman = [validate_submission(s, read_submission(s, raw), known) for s in found.submissions]
-    return consolidate(
-        refs,
-        kiriman,
-        tahun=TAHUN,
-        triwulan=triwulan,
-        run_id="uji",
-        sent={(s.triwulan, s.kode_bidang) for s in found.submissions if s.files},
-        other_drafts=misplaced_findings(found, raw),
-    )
+    """Raw folder -> the year's curated tables up to `triwulan`, from the library core
+    (flows/consolidation.py: the flow's steps, without Prefect)."""
+    return consolidate_year(raw, TAHUN, triwulan).tables
+
+
+def published_tables(curated: Path) -> dict[str, pl.DataFrame]:
+    """Curated folder -> every published table, partition keys back as typed columns."""
+    out = {}
+    for name in MODELS:
+        frame = pl.scan_parquet(curated / name, hive_partitioning=True).collect()
+        casts = {"tahun": pl.Int32, "triwulan": pl.Int8}
+        out[name] = frame.with_columns(
+            [pl.col(c).cast(t) for c, t in casts.items() if c in frame.columns]
+        )
+    return out
 
 
 # --------------------------------------------------------------------------- cells and files

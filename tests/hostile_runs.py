@@ -366,7 +366,7 @@ def tree_kib(folder: Path) -> int:
 # where no tmpfs can be mounted (not root). argv: stage ("gerbang" | "terbit"), lkjip args.
 _ENOSPC_CHILD = """
 import errno, os, sys
-import flows.prefect_flow as consolidate
+import flows.consolidation as consolidate
 import flows.release_store as publish
 
 def full(*args, **kwargs):

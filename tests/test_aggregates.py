@@ -19,10 +19,10 @@ import polars as pl
 import pytest
 
 from flows import annual_report
+from schemas.types import MONEY, PERCENT
 from transforms import report_data
 from transforms.aggregates import absorption
-from transforms.numbers import MONEY
-from transforms.reconcile import PERCENT, percent
+from transforms.reconcile import percent
 
 ROOT = Path(__file__).resolve().parents[1]
 TAHUN = 2023
@@ -88,10 +88,10 @@ def test_published_aggregates_equal_a_decimal_recomputation(demo_run: dict, expe
 
 
 def test_every_report_percentage_is_the_recomputed_one(demo_run: dict, expected) -> None:
-    lap = report_data.build(annual_report.read_curated(demo_run["curated"], TAHUN), TAHUN)
-    q = lap.triwulan
+    report = report_data.build(annual_report.read_curated(demo_run["curated"], TAHUN), TAHUN)
+    q = report.triwulan
     checked = 0
-    for row in lap.tabel_3_6.iter_rows(named=True):
+    for row in report.tabel_3_6.iter_rows(named=True):
         kind = row["jenis_baris"]
         tingkat = kind if kind in ("program", "kegiatan") else "jumlah"
         jenis = row["jenis_belanja"] or "semua"
@@ -104,16 +104,16 @@ def test_every_report_percentage_is_the_recomputed_one(demo_run: dict, expected)
             want["sisa_anggaran"],
         )
         checked += 1
-    for row in lap.efisiensi.iter_rows(named=True):
+    for row in report.efisiensi.iter_rows(named=True):
         total = row["jenis_baris"] == "total"
         key = (q, "jumlah", None, "semua") if total else (q, "program", row["kode"], "semua")
         assert row["serapan"] == expected[key]["persen_realisasi"], row
         checked += 1
-    for row in lap.kurva_s.iter_rows(named=True):
+    for row in report.kurva_s.iter_rows(named=True):
         key = (row["triwulan"], "program", row["kode"], "semua")
         assert row["persen_realisasi"] == expected[key]["persen_realisasi"], row
         checked += 1
-    assert checked == lap.tabel_3_6.height + lap.efisiensi.height + 4 * 6
+    assert checked == report.tabel_3_6.height + report.efisiensi.height + 4 * 6
     assert expected[(4, "jumlah", None, "semua")]["persen_realisasi"] == D("93.12")
 
 

@@ -44,7 +44,7 @@ from polars.testing import assert_frame_equal
 
 from flows.raw_folder import LkjipError
 from flows.serve import free_port, owns_port, wait_ours
-from schemas.gate_expectations import EXPECTATIONS
+from transforms.gate_checks import EXPECTATIONS
 
 ESC = "\x1b"
 

@@ -143,8 +143,8 @@ for entry in manifest["keluaran"]:
         frame = pl.concat([frame] * times).with_columns(
             uraian=pl.col("uraian") + " #" + pl.int_range(pl.len()).cast(pl.String)
         )
-    partisi = ("tahun", "triwulan") if split else ("tahun",)
-    tables[name] = CuratedTable(frame, partisi=partisi, triwulan=(1, 2, 3, 4))
+    partition = ("tahun", "triwulan") if split else ("tahun",)
+    tables[name] = CuratedTable(frame, partition=partition, triwulan=(1, 2, 3, 4))
 print("MULAI", flush=True)
 publish_year(curated, 2023, manifest["run_id"] + "-besar", tables, manifest)
 print("SELESAI", flush=True)

@@ -428,11 +428,11 @@ def test_restore_refuses_what_is_not_a_complete_release_of_that_year(tmp_path):
         with pytest.raises(PublishError, match="tidak ada rilis lengkap"):
             restore_release(tmp_path, TAHUN, ident)
         assert aktif(tmp_path) == current.name
-    assert [r.nama for r in list_releases(tmp_path, TAHUN)] == [first.name, current.name]
+    assert [r.name for r in list_releases(tmp_path, TAHUN)] == [first.name, current.name]
     with pytest.raises(PublishError, match="belum ada rilis tahun 2021"):
         restore_release(tmp_path / "salah-ketik", 2021, first.name)
     assert not (tmp_path / "salah-ketik").exists()
     restored, previous = restore_release(tmp_path, TAHUN, "2023-tw4-a")
-    assert (restored.nama, previous) == (first.name, current.name)
+    assert (restored.name, previous) == (first.name, current.name)
     assert aktif(tmp_path) == first.name
     assert pl.read_parquet(tmp_path / "dpa" / "tahun=2023" / "*.parquet")["kode"].to_list() == ["a"]

@@ -22,10 +22,9 @@ import pytest
 from flows import annual_report, report_html, report_layout, report_xlsx
 from flows.raw_folder import LkjipError
 from flows.report_pdf import BROWSER_FLAGS
+from schemas.types import MEASURE, MONEY, PERCENT
 from transforms import report_data
 from transforms.achievement import capaian, predikat
-from transforms.numbers import MEASURE, MONEY
-from transforms.reconcile import PERCENT
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENSI = ROOT.parent / "shared" / "reference" / "2023"
@@ -50,7 +49,7 @@ def frames(curated: Path) -> dict[str, pl.DataFrame]:
 
 
 @pytest.fixture(scope="module")
-def lap(frames: dict[str, pl.DataFrame]) -> report_data.AnnualReport:
+def report(frames: dict[str, pl.DataFrame]) -> report_data.AnnualReport:
     """-> every report table of the demo year."""
     return report_data.build(frames, TAHUN)
 
@@ -76,8 +75,8 @@ def row_of(frame: pl.DataFrame, **where: object) -> dict:
 
 
 # --- golden figures on the demo ------------------------------------------------------------------
-def test_tabel_3_6_per_kegiatan_equals_the_printed_table(lap: report_data.AnnualReport) -> None:
-    kegiatan = lap.tabel_3_6.filter(pl.col("jenis_baris") == "kegiatan")
+def test_tabel_3_6_per_kegiatan_equals_the_printed_table(report: report_data.AnnualReport) -> None:
+    kegiatan = report.tabel_3_6.filter(pl.col("jenis_baris") == "kegiatan")
     per_block: dict[tuple[str, str], Decimal] = {
         (r["kode"], r["jenis_belanja"]): r["realisasi"] for r in kegiatan.to_dicts()
     }
@@ -90,9 +89,9 @@ def test_tabel_3_6_per_kegiatan_equals_the_printed_table(lap: report_data.Annual
 
 
 def test_tabel_3_6_total_is_the_reports_total_and_blocks_add_up(
-    lap: report_data.AnnualReport,
+    report: report_data.AnnualReport,
 ) -> None:
-    t = lap.tabel_3_6
+    t = report.tabel_3_6
     total = row_of(t, jenis_baris="total")
     assert total["realisasi"] == Decimal(TOTAL_REALISASI)
     assert total["pagu"] == Decimal("26883994400")
@@ -112,8 +111,8 @@ def test_tabel_3_6_total_is_the_reports_total_and_blocks_add_up(
     assert set(t.get_column("rencana_fisik").to_list()) == {Decimal("100.00")}
 
 
-def test_tabel_2_3_totals_murni_to_perubahan(lap: report_data.AnnualReport) -> None:
-    total = row_of(lap.tabel_2_3, jenis_baris="total")
+def test_tabel_2_3_totals_murni_to_perubahan(report: report_data.AnnualReport) -> None:
+    total = row_of(report.tabel_2_3, jenis_baris="total")
     assert total["murni_jumlah"] == Decimal("27394781000")
     assert total["perubahan_jumlah"] == Decimal("26883994400")
     assert total["selisih"] == Decimal("-510786600")
@@ -122,9 +121,9 @@ def test_tabel_2_3_totals_murni_to_perubahan(lap: report_data.AnnualReport) -> N
 
 
 def test_tabel_2_3_programs_and_kegiatan_are_sums_of_their_lines(
-    lap: report_data.AnnualReport,
+    report: report_data.AnnualReport,
 ) -> None:
-    t = lap.tabel_2_3
+    t = report.tabel_2_3
     subs = t.filter(pl.col("jenis_baris") == "sub_kegiatan")
     for parent in t.filter(pl.col("jenis_baris").is_in(["program", "kegiatan"])).to_dicts():
         children = subs.filter(pl.col("kode").str.starts_with(parent["kode"] + "."))
@@ -134,17 +133,17 @@ def test_tabel_2_3_programs_and_kegiatan_are_sums_of_their_lines(
     assert names.null_count() == 0
 
 
-def test_tabel_3_1_capaian_sakip_in_range_is_100(lap: report_data.AnnualReport) -> None:
-    sakip = row_of(lap.tabel_3_1, indikator="Capaian SAKIP Perangkat Daerah")
+def test_tabel_3_1_capaian_sakip_in_range_is_100(report: report_data.AnnualReport) -> None:
+    sakip = row_of(report.tabel_3_1, indikator="Capaian SAKIP Perangkat Daerah")
     assert (sakip["target_min"], sakip["target_max"]) == (Decimal(70), Decimal(80))
     assert sakip["realisasi"] == Decimal(80)
     assert sakip["capaian_persen"] == Decimal("100.00")
     assert sakip["predikat"] == "Sangat Tinggi"
-    assert lap.tabel_3_1.get_column("kode").to_list() == ["S1", "S2", "S3"]
+    assert report.tabel_3_1.get_column("kode").to_list() == ["S1", "S2", "S3"]
 
 
-def test_tabel_3_2_puts_every_program_under_a_sasaran(lap: report_data.AnnualReport) -> None:
-    t = lap.tabel_3_2
+def test_tabel_3_2_puts_every_program_under_a_sasaran(report: report_data.AnnualReport) -> None:
+    t = report.tabel_3_2
     programs = t.filter(pl.col("jenis_baris") == "program")
     under = dict(zip(programs.get_column("kode"), programs.get_column("sasaran"), strict=True))
     assert under["2.17.01"].startswith("Meningkatnya Akuntabilitas")
@@ -155,23 +154,23 @@ def test_tabel_3_2_puts_every_program_under_a_sasaran(lap: report_data.AnnualRep
     assert t.get_column("jenis_baris").to_list()[0] == "sasaran"
 
 
-def test_efisiensi_beside_tabel_3_6_and_its_reading(lap: report_data.AnnualReport) -> None:
-    programs = lap.tabel_3_6.filter(pl.col("jenis_baris") == "program")
+def test_efisiensi_beside_tabel_3_6_and_its_reading(report: report_data.AnnualReport) -> None:
+    programs = report.tabel_3_6.filter(pl.col("jenis_baris") == "program")
     per_program = programs.group_by("kode").agg(pl.col("realisasi").sum(), pl.col("pagu").sum())
-    eff = lap.efisiensi.filter(pl.col("jenis_baris") == "program")
+    eff = report.efisiensi.filter(pl.col("jenis_baris") == "program")
     joined = eff.join(per_program, on="kode", suffix="_36")
     assert joined.height == 6
     assert (joined.get_column("realisasi") == joined.get_column("realisasi_36")).all()
     umkm = row_of(eff, kode="2.17.08")
     assert umkm["serapan"] == Decimal("83.51")  # 513.449.665 / 614.845.400
     assert umkm["bacaan"] == report_data.BACAAN["hemat"]
-    assert row_of(lap.efisiensi, jenis_baris="total")["serapan"] == Decimal("93.12")
+    assert row_of(report.efisiensi, jenis_baris="total")["serapan"] == Decimal("93.12")
 
 
-def test_demo_has_no_error_findings(lap: report_data.AnnualReport) -> None:
-    assert lap.jumlah_error == 0
-    assert lap.peringatan == 1  # the 400 Rp pagu difference (R004)
-    assert report_layout.error_note(lap, "lkjip failures --tahun 2023") is None
+def test_demo_has_no_error_findings(report: report_data.AnnualReport) -> None:
+    assert report.error_count == 0
+    assert report.warning_count == 1  # the 400 Rp pagu difference (R004)
+    assert report_layout.error_note(report, "lkjip failures --tahun 2023") is None
 
 
 # --- hand-computed capaian: negatif polarity and outside a range ---------------------------------
@@ -308,9 +307,9 @@ def test_indonesian_numbers(value: object, args: tuple, expected: str) -> None:
     assert report_layout.angka(value, *args) == expected
 
 
-def test_money_stays_decimal_to_the_last_cell(lap: report_data.AnnualReport) -> None:
+def test_money_stays_decimal_to_the_last_cell(report: report_data.AnnualReport) -> None:
     for name in ("tabel_2_3", "tabel_3_6", "efisiensi"):
-        frame = getattr(lap, name)
+        frame = getattr(report, name)
         money = [c for c, t in frame.schema.items() if t == MONEY]
         assert money, name
     assert report_xlsx.excel_value(D("25035654473.00"), "uang") == 25035654473
@@ -455,12 +454,12 @@ def test_error_findings_are_announced_in_page_and_every_sheet(
     temuan = pl.DataFrame(
         {"aturan": ["R003", "V003", "V003", "R004"], "tingkat": ["error"] * 3 + ["peringatan"]}
     )
-    lap = report_data.build({**frames, "temuan": temuan}, TAHUN)
-    assert lap.jumlah_error == 3
+    report = report_data.build({**frames, "temuan": temuan}, TAHUN)
+    assert report.error_count == 3
     command = "lkjip failures --tahun 2023"
     xlsx, page = (
-        report_xlsx.write_xlsx(lap, tmp_path, command),
-        report_html.write_html(lap, tmp_path, command),
+        report_xlsx.write_xlsx(report, tmp_path, command),
+        report_html.write_html(report, tmp_path, command),
     )
 
     html = page.read_text(encoding="utf-8")
@@ -478,8 +477,8 @@ def test_error_findings_are_announced_in_page_and_every_sheet(
 
 def test_error_note_in_chromium(frames: dict[str, pl.DataFrame], tmp_path: Path) -> None:
     temuan = pl.DataFrame({"aturan": ["V004"], "tingkat": ["error"]})
-    lap = report_data.build({**frames, "temuan": temuan}, TAHUN)
-    page = report_html.write_html(lap, tmp_path, "lkjip failures --tahun 2023")
+    report = report_data.build({**frames, "temuan": temuan}, TAHUN)
+    page = report_html.write_html(report, tmp_path, "lkjip failures --tahun 2023")
     seen = open_in_chromium(page, tmp_path / "dengan_error.png")
     assert seen["errors"] == []
     assert seen["alert"] == 1

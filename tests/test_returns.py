@@ -92,8 +92,8 @@ def planted(tmp_path_factory) -> dict:
 
 def returned(planted: dict, berkas: str) -> Path:
     """-> the returned workbook of one raw file."""
-    [item] = [w for w in planted["written"] if w.sumber == planted["raw"] / berkas]
-    return item.tujuan
+    [item] = [w for w in planted["written"] if w.source == planted["raw"] / berkas]
+    return item.target
 
 
 def test_the_return_marks_each_finding_of_an_xlsx_and_a_csv_at_its_cell(planted: dict):

@@ -15,10 +15,11 @@ from __future__ import annotations
 import polars as pl
 
 from schemas.codes import normalized_words, parts
+from schemas.curated import CapaianKinerja, columns, polars_schema
 from schemas.rules import CEK, SARAN
+from schemas.types import PERCENT, PERCENT_WIDE, ROW, grouped
 from transforms.findings import draft, fill
-from transforms.numbers import MEASURE, ceiling, grouped
-from transforms.reconcile import PERCENT, ROW
+from transforms.numbers import ceiling
 
 _WIDE = pl.Decimal(38, 12)
 _KEY = ["kode", "_nama"]
@@ -259,7 +260,7 @@ def _effective(rows: pl.DataFrame) -> pl.DataFrame:
 
 def _indonesian(value: pl.Expr) -> pl.Expr:
     """Decimal of any size -> Indonesian text with 2 decimals: 10000000 -> "10.000.000,00"."""
-    text = _rounded(value).cast(pl.Decimal(38, 2)).cast(pl.String)
+    text = _rounded(value).cast(PERCENT_WIDE).cast(pl.String)
     sign = pl.when(text.str.starts_with("-")).then(pl.lit("-")).otherwise(pl.lit(""))
     unsigned = text.str.strip_prefix("-")
     whole = unsigned.str.extract(r"^(\d+)", 1)
@@ -307,7 +308,7 @@ def capaian_table(
 def _reported(matched: pl.DataFrame) -> pl.DataFrame:
     """Usable matched rows -> one per quarter and indicator (the first by file, sheet, row)."""
     return (
-        matched.sort("berkas", "lembar", "baris", nulls_last=False)
+        matched.sort(ROW, nulls_last=False)
         .group_by(*_QUARTER_KEY, maintain_order=True)
         .agg(
             pl.col("realisasi").first(),
@@ -322,20 +323,10 @@ def _reported(matched: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-_COLUMNS = [
-    "triwulan",
-    "kode",
-    "level",
-    "indikator",
-    "satuan",
-    "target",
-    "target_min",
-    "target_max",
-    "polaritas",
-    "realisasi",
-    "kode_bidang",
-    "sasaran",
-]
+CAPAIAN = polars_schema(CapaianKinerja)
+# The table's columns that come from the rows and the agreed indicators; the year, the
+# capaian and its predikat are added to them.
+_COLUMNS = [c for c in columns(CapaianKinerja) if c not in ("tahun", "capaian_persen", "predikat")]
 
 
 def _table(matched: pl.DataFrame, agreed: pl.DataFrame, tahun: int, triwulan: int) -> pl.DataFrame:
@@ -379,20 +370,6 @@ def _table(matched: pl.DataFrame, agreed: pl.DataFrame, tahun: int, triwulan: in
         # Decided on the unrounded capaian, rounded only for display: 90,995 is Tinggi.
         predikat=predikat(pl.when(pl.col("capaian_persen").is_not_null()).then(pl.col("_capaian")))
     )
-    return table.select(
-        "tahun",
-        pl.col("triwulan").cast(pl.Int8),
-        "level",
-        "kode",
-        "indikator",
-        "satuan",
-        "target",
-        pl.col("target_min").cast(MEASURE),
-        pl.col("target_max").cast(MEASURE),
-        "polaritas",
-        pl.col("realisasi").cast(MEASURE),
-        "capaian_persen",
-        "predikat",
-        "kode_bidang",
-        "sasaran",
-    ).sort("triwulan", "level", "kode", "indikator")
+    return table.select([pl.col(c).cast(t) for c, t in CAPAIAN.items()]).sort(
+        "triwulan", "level", "kode", "indikator"
+    )

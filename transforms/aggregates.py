@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.numbers import MONEY
+from schemas.types import MONEY
 from transforms.reconcile import percent
 
 SEMUA = "semua"

@@ -17,11 +17,11 @@ import polars as pl
 
 from schemas.codes import CODE, jenis_from_rekening, jenis_from_text, normalized_words
 from schemas.header_spellings import KEUANGAN_KOLOM
-from transforms.numbers import parse_measure, parse_money
+from schemas.types import MONEY_FIELDS
+from transforms.numbers import measure_too_large, money_too_large, parse_measure, parse_money
 from transforms.sheets import Header, SheetGrid, body_texts
 
 FIELDS = tuple(k.name for k in KEUANGAN_KOLOM)
-MONEY_FIELDS = ("anggaran", "realisasi_triwulan", "realisasi_kumulatif")
 NUMBER_FIELDS = (*MONEY_FIELDS, "realisasi_fisik")
 
 _TOTAL_LABEL = (
@@ -165,6 +165,8 @@ def stage_keuangan(
         **{f: parse_money(pl.col(f"{f}_teks")) for f in MONEY_FIELDS},
         realisasi_fisik=parse_measure(pl.col("realisasi_fisik_teks"), percent=True),
         keterangan=pl.col("keterangan_teks"),
+        **{f"{f}_besar": money_too_large(pl.col(f"{f}_teks")) for f in MONEY_FIELDS},
+        realisasi_fisik_besar=measure_too_large(pl.col("realisasi_fisik_teks"), percent=True),
     )
     rows = _kinds(rows)
     return rows.with_columns(

@@ -14,10 +14,10 @@ import polars as pl
 
 from schemas.codes import normalized_words, parts
 from schemas.rules import CEK, SARAN
+from schemas.types import LINE, MONEY, ROW
 from transforms.findings import draft, empty_draft, fill, finding_ref, rupiah
-from transforms.numbers import MONEY
 
-LINE_KEY = ["tahun", "versi", "kode_sub_kegiatan", "jenis_belanja"]
+LINE_KEY = ["tahun", "versi", *LINE]
 
 
 def quarter_end(tahun: int, triwulan: int) -> dt.date:
@@ -335,7 +335,7 @@ def one_root_per_code(drafts: pl.DataFrame, misplaced: pl.DataFrame) -> pl.DataF
     its root (`akar_ref`): a line listed under the wrong parent when there is one (its
     code is the mistake; the name and the repeat follow from it), else the first finding.
     """
-    place = [pl.col(c) for c in ("aturan", "berkas", "lembar", "baris", "keterangan")]
+    place = [pl.col(c) for c in ("aturan", *ROW, "keterangan")]
     ref = finding_ref(*place)
     r008 = pl.col("aturan") == "R008"
     first = (

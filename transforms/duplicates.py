@@ -13,12 +13,12 @@ import polars as pl
 
 from schemas.codes import normalized_words
 from schemas.rules import CEK, PERINGATAN
+from schemas.types import LINE, MONEY_FIELDS, ROW
 from transforms.findings import draft, empty_draft, fill, finding_ref, rupiah
 
-KEUANGAN_VALUES = ("anggaran", "realisasi_triwulan", "realisasi_kumulatif", "realisasi_fisik")
+KEUANGAN_VALUES = (*MONEY_FIELDS, "realisasi_fisik")
 KINERJA_VALUES = ("satuan", "target_min", "target_max", "realisasi")
 
-_ROW = ["berkas", "lembar", "baris"]
 # A repeated row's finding names this many of the other copies, then how many more.
 SHOWN_OTHERS = 3
 # A figure that differs between copies is shown with this many of its values.
@@ -44,7 +44,7 @@ def _with_others(rows: pl.DataFrame, key: list[str]) -> pl.DataFrame:
     many more there are ("dan 4.996 lainnya"). Pairing every copy with every other one
     took gigabytes for a few thousand copies of one key.
     """
-    located = rows.sort(_ROW, nulls_last=False).with_columns(
+    located = rows.sort(ROW, nulls_last=False).with_columns(
         _lokasi=_location(), _urutan=pl.int_range(pl.len()).over(key)
     )
     first = located.group_by(key).agg(
@@ -98,7 +98,7 @@ def _with_differences(rows: pl.DataFrame, key: list[str]) -> pl.DataFrame:
     figures = [f for f in _FIGURES if all(c in rows.columns for c in f[1]) and f[2] in rows.columns]
     if not figures:
         return rows.with_columns(angka_berbeda=pl.lit(None, pl.String))
-    located = rows.sort(_ROW, nulls_last=False).with_columns(_tempat=_short_place(key))
+    located = rows.sort(ROW, nulls_last=False).with_columns(_tempat=_short_place(key))
     parts = []
     for i, (label, columns, shown) in enumerate(figures):
         text = _figure_text(shown)
@@ -167,7 +167,7 @@ def check_keuangan(data: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     by_jenis = keyed.filter(pl.col("kode_rekening").is_null())
     repeats = [
         _classify(by_rekening, ["kode_sub_kegiatan", "kode_rekening"], KEUANGAN_VALUES),
-        _classify(by_jenis, ["kode_sub_kegiatan", "jenis_belanja"], KEUANGAN_VALUES),
+        _classify(by_jenis, list(LINE), KEUANGAN_VALUES),
         _mixed(keyed),
     ]
     return _outcome(pl.concat(repeats, how="diagonal_relaxed"))
@@ -175,7 +175,7 @@ def check_keuangan(data: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 def _mixed(keyed: pl.DataFrame) -> pl.DataFrame:
     """Rows -> those of a sub kegiatan + jenis sent both per kode rekening and per jenis belanja."""
-    key = ["kode_sub_kegiatan", "jenis_belanja"]
+    key = list(LINE)
     styles = pl.col("kode_rekening").is_null().n_unique().over(key)
     mixed = keyed.filter(styles > 1).with_columns(
         kunci="sub kegiatan " + pl.col("kode_sub_kegiatan") + " belanja " + pl.col("jenis_belanja"),
@@ -213,11 +213,11 @@ def _outcome(repeats: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         _kuat=(pl.col("cek") != "V006:sama").cast(pl.Int8),
         _salinan=pl.col("berkas").str.contains(_COPY_NAME),
     ).sort(
-        ["_salinan", *_ROW, "_kuat"],
+        ["_salinan", *ROW, "_kuat"],
         descending=[False, False, False, False, True],
         nulls_last=False,
     )
-    one_per_row = ranked.unique(subset=_ROW, keep="first", maintain_order=True)
+    one_per_row = ranked.unique(subset=ROW, keep="first", maintain_order=True)
     keep_first = pl.int_range(pl.len()).over(["cek", "kunci"]) == 0
     one_per_row = one_per_row.filter(~((pl.col("cek") == "V006:sama") & keep_first))
     # Copies with different figures are one mistake: the first copy's finding is the root
@@ -245,7 +245,7 @@ def _outcome(repeats: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         for (cek,), part in one_per_row.group_by(["cek"], maintain_order=True)
     ]
     held = one_per_row.select(
-        *_ROW,
+        *ROW,
         status=pl.when(pl.col("cek") == "V006:sama")
         .then(pl.lit("ganda"))
         .otherwise(pl.lit("karantina")),

@@ -14,7 +14,7 @@ import polars as pl
 
 from schemas.curated import Temuan, polars_schema
 from schemas.rules import RULES
-from transforms.numbers import MONEY
+from schemas.types import MONEY, ROW
 
 # The columns a stage fills; `keterangan` is the detail its message needs, `saran` advice
 # replacing the rule's own, `nama_kolom` the pipeline's name of the column at fault
@@ -43,6 +43,9 @@ TEMUAN_DRAFT: dict[str, pl.DataType] = {
     "saran": pl.String(),
     "akar_ref": pl.String(),
 }
+
+TEMUAN_ORDER = ["tahun", "triwulan", "kode_bidang", *ROW, "aturan", "kolom"]
+"""The order of published findings: by year, quarter, bidang, place, rule, column."""
 
 # The published columns (DATA-CONTRACT.md section 3) and ours after them.
 TEMUAN = polars_schema(Temuan)
@@ -245,7 +248,7 @@ def finalize(drafts: pl.DataFrame, run_id: str) -> pl.DataFrame:
     )
     out = out.with_columns(_sha256_prefix(out.get_column("temuan_id")))
     # The same problem at several places (copies of one row) gets -2, -3, ... in file order.
-    out = out.sort("berkas", "lembar", "baris", nulls_last=False).with_columns(
+    out = out.sort(ROW, nulls_last=False).with_columns(
         temuan_id=pl.when(pl.len().over("temuan_id") > 1)
         .then(
             pl.col("temuan_id")
@@ -256,8 +259,7 @@ def finalize(drafts: pl.DataFrame, run_id: str) -> pl.DataFrame:
     )
     out = _with_roots(out)
     return out.select([pl.col(c).cast(t) for c, t in TEMUAN.items()]).sort(
-        ["tahun", "triwulan", "kode_bidang", "berkas", "lembar", "baris", "aturan", "kolom"],
-        nulls_last=False,
+        TEMUAN_ORDER, nulls_last=False
     )
 
 
@@ -267,7 +269,7 @@ def _with_roots(findings: pl.DataFrame) -> pl.DataFrame:
     A reference that matches no finding of the run leaves `akar` empty: the finding then
     stands on its own.
     """
-    place = [pl.col(c) for c in ("aturan", "berkas", "lembar", "baris")]
+    place = [pl.col(c) for c in ("aturan", *ROW)]
     exact = findings.select(
         akar_ref=finding_ref(*place, pl.col("keterangan")), _tepat="temuan_id"
     ).unique("akar_ref", keep="first", maintain_order=True)
@@ -296,7 +298,7 @@ def reading_order(temuan: pl.DataFrame) -> pl.DataFrame:
         .then(pl.col("akar"))
         .otherwise(pl.col("temuan_id"))
     )
-    keys = ["triwulan", "kode_bidang", "berkas", "lembar", "baris", "aturan", "kolom"]
+    keys = TEMUAN_ORDER[1:]
     roots = temuan.select(
         _akar=pl.col("temuan_id"),
         _urut_tingkat=(pl.col("tingkat") != "error").cast(pl.Int8),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from schemas.header_spellings import KINERJA_KOLOM
-from transforms.numbers import parse_measure
+from transforms.numbers import measure_too_large, parse_measure
 from transforms.sheets import Header, SheetGrid, body_texts
 
 FIELDS = tuple(k.name for k in KINERJA_KOLOM)
@@ -68,6 +68,7 @@ def stage_kinerja(
             satuan=pl.col("satuan_teks"),
             target=pl.col("target_teks"),
             realisasi=parse_measure(pl.col("realisasi_teks"), percent=True),
+            realisasi_besar=measure_too_large(pl.col("realisasi_teks"), percent=True),
             keterangan=pl.col("keterangan_teks"),
             tahun=pl.lit(tahun, dtype=pl.Int32),
             triwulan=pl.lit(triwulan, dtype=pl.Int8),

@@ -19,6 +19,7 @@ import polars as pl
 from schemas.header_spellings import KEUANGAN, KINERJA, KOLOM, LABEL
 from schemas.inputs import KeuanganRow, KinerjaRow
 from schemas.rules import CEK, ERROR, RULES, SARAN
+from schemas.types import ROW
 from transforms import duplicates
 from transforms.budget_rows import stage_keuangan
 from transforms.findings import draft, empty_draft, fill
@@ -42,7 +43,6 @@ STATUS_DATA = ("diterima", "karantina", "ganda")
 _ROW_ERRORS = [
     k for k, r in RULES.items() if r.tingkat == ERROR and k.startswith("V") and k != "V006"
 ]
-_ROW = ["berkas", "lembar", "baris"]
 BATAS_LEMBAR = "V001:batas"  # a file or sheet over a reader limit (schemas/limits.py)
 
 
@@ -117,7 +117,7 @@ def _unrecognised(lembar: SheetGrid, context: dict) -> pl.DataFrame:
     return note(
         "V001:judul_kurang",
         wadah=container(lembar),
-        jenis_tabel=nearest.jenis,
+        jenis_tabel=nearest.kind,
         kolom_kurang=_missing_text(nearest),
         kolom_ada=_found_text(nearest),
         baris_judul=nearest.baris,
@@ -135,7 +135,7 @@ def _header_problems(lembar: SheetGrid, header: Header, context: dict) -> pl.Dat
             note(
                 "V001:kolom_kurang",
                 wadah=container(lembar),
-                jenis_tabel=header.jenis,
+                jenis_tabel=header.kind,
                 kolom_kurang=_missing_text(header),
                 kolom_ada=_found_text(header),
                 baris_judul=header.baris,
@@ -150,7 +150,7 @@ def _header_problems(lembar: SheetGrid, header: Header, context: dict) -> pl.Dat
 
 def _validate_sheet(staged: pl.DataFrame, header: Header, context: dict) -> pl.DataFrame:
     """Staged rows of one sheet -> drafts of the pandera checks on its data rows."""
-    model = KeuanganRow if header.jenis == KEUANGAN else KinerjaRow
+    model = KeuanganRow if header.kind == KEUANGAN else KinerjaRow
     data = staged.filter(pl.col("jenis_baris") == "data")
     cases = failure_cases(data, model)
     found = to_findings(
@@ -189,9 +189,9 @@ def _rollup_findings(
 
 def _with_status(staged: pl.DataFrame, errors: pl.DataFrame, held: pl.DataFrame) -> pl.DataFrame:
     """Staged rows + rows with error findings + rows V006 held back -> rows with `status`."""
-    flagged = errors.select(_ROW).unique().with_columns(_salah=pl.lit(True))
-    out = staged.join(flagged, on=_ROW, how="left", nulls_equal=True).join(
-        held.rename({"status": "_tahan"}), on=_ROW, how="left", nulls_equal=True
+    flagged = errors.select(ROW).unique().with_columns(_salah=pl.lit(True))
+    out = staged.join(flagged, on=ROW, how="left", nulls_equal=True).join(
+        held.rename({"status": "_tahan"}), on=ROW, how="left", nulls_equal=True
     )
     return out.with_columns(
         status=pl.when(pl.col("jenis_baris") != "data")
@@ -308,12 +308,12 @@ def ingest(
                 drafts.append(problems)
                 unknown.append(_unrecognised_rows(lembar, context))
                 continue
-            stage = stage_keuangan if header.jenis == KEUANGAN else stage_kinerja
+            stage = stage_keuangan if header.kind == KEUANGAN else stage_kinerja
             rows = stage(lembar, header, **context)
             drafts.append(_validate_sheet(rows, header, context))
-            staged[header.jenis].append(rows)
+            staged[header.kind].append(rows)
             maps.append(column_map(lembar, header))
-            if header.jenis == KEUANGAN:
+            if header.kind == KEUANGAN:
                 headers[(lembar.berkas, lembar.lembar)] = header
     kolom = pl.concat(maps) if maps else pl.DataFrame(schema=KOLOM_MAP)
     kiriman = _finish(staged, unknown, drafts, context, kolom)
@@ -336,7 +336,7 @@ def _finish(
     for jenis, check in checks.items():
         rows = _combine(staged[jenis], jenis)
         clean = rows.filter(pl.col("jenis_baris") == "data").join(
-            errors.select(_ROW).unique(), on=_ROW, how="anti", nulls_equal=True
+            errors.select(ROW).unique(), on=ROW, how="anti", nulls_equal=True
         )
         repeat_drafts, held = check(clean)
         repeat_drafts = repeat_drafts.with_columns(**{k: pl.lit(v) for k, v in context.items()})

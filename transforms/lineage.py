@@ -16,10 +16,8 @@ import polars as pl
 
 from schemas.codes import normalized_words
 from schemas.curated import Temuan, polars_schema
-from transforms.numbers import MONEY
+from schemas.types import LINE, MONEY, ROW
 
-ROW = ["berkas", "lembar", "baris"]
-LINE = ["kode_sub_kegiatan", "jenis_belanja"]
 ANGGARAN, KINERJA = "realisasi_anggaran", "capaian_kinerja"
 PERAN = {
     "realisasi": "baris yang dijumlahkan ke angka ini",
@@ -285,13 +283,13 @@ def figure_sources(
 class ReportSources:
     """The sources of the report's figures at its quarter, ready to list beside them."""
 
-    sumber: pl.DataFrame  # asal_angka rows of the quarter
+    rows: pl.DataFrame  # asal_angka rows of the quarter
     kelengkapan: pl.DataFrame  # (kode_sub_kegiatan, jenis_belanja, triwulan, kelengkapan)
-    garis: pl.DataFrame  # realisasi_anggaran at the quarter: each line's own figures
+    lines: pl.DataFrame  # realisasi_anggaran at the quarter: each line's own figures
     temuan: pl.DataFrame  # (tabel, kode, jenis_belanja, indikator, aturan, tingkat, pesan)
 
 
-def _figure_findings(sumber: pl.DataFrame, temuan: pl.DataFrame, triwulan: int) -> pl.DataFrame:
+def _figure_findings(rows: pl.DataFrame, temuan: pl.DataFrame, triwulan: int) -> pl.DataFrame:
     """Sources of a quarter's figures + findings -> the findings on each figure: those naming
     one of its rows, and those about its line (sub kegiatan and jenis belanja) up to the quarter.
     """
@@ -301,11 +299,11 @@ def _figure_findings(sumber: pl.DataFrame, temuan: pl.DataFrame, triwulan: int) 
     )
     info = temuan.select("temuan_id", "aturan", "tingkat", "pesan", "triwulan")
     by_row = (
-        sumber.select(*key, *ROW)
+        rows.select(*key, *ROW)
         .join(rows_named(temuan).select(*ROW, "temuan_id"), on=ROW, nulls_equal=True)
         .select(*key, "temuan_id")
     )
-    figures = sumber.filter(pl.col("tabel") == ANGGARAN).select(key).unique()
+    figures = rows.filter(pl.col("tabel") == ANGGARAN).select(key).unique()
     about = temuan.filter(
         pl.col("kode").is_not_null()
         & (pl.col("triwulan").is_null() | (pl.col("triwulan") <= triwulan))
@@ -328,12 +326,12 @@ def report_sources(
     asal_angka: pl.DataFrame, realisasi: pl.DataFrame, temuan: pl.DataFrame, triwulan: int
 ) -> ReportSources:
     """asal_angka + realisasi_anggaran + temuan -> the sources the report lists at its quarter."""
-    sumber = asal_angka.filter(pl.col("triwulan") == triwulan)
+    rows = asal_angka.filter(pl.col("triwulan") == triwulan)
     return ReportSources(
-        sumber=sumber,
+        rows=rows,
         kelengkapan=realisasi.filter(pl.col("triwulan") <= triwulan)
         .select(*LINE, "triwulan", "kelengkapan")
         .sort(*LINE, "triwulan"),
-        garis=realisasi.filter(pl.col("triwulan") == triwulan).sort(*LINE),
-        temuan=_figure_findings(sumber, temuan, triwulan),
+        lines=realisasi.filter(pl.col("triwulan") == triwulan).sort(*LINE),
+        temuan=_figure_findings(rows, temuan, triwulan),
     )

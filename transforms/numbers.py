@@ -18,23 +18,10 @@ from decimal import Decimal
 
 import polars as pl
 
-MONEY = pl.Decimal(18, 2)
-"""Parquet DECIMAL(18,2): every Rupiah amount of the pipeline."""
-
-MEASURE = pl.Decimal(18, 4)
-"""Indicator values, targets and percentages (not money: rounded half-to-even to 4 places)."""
+from schemas.types import MEASURE, MEASURE_DIGITS, MONEY, MONEY_DIGITS, integer_digits
 
 _WIDE = pl.Decimal(38, 10)
-_MAX_INTEGER_DIGITS = 16  # DECIMAL(18,2) holds 16 digits before the decimal point
-
-MONEY_DIGITS = 14
-"""Digits a Rupiah amount may have before the decimal point: from 100 triliun (10^14) up it
-is refused (V003), never read. No line of a provincial budget comes near it (the whole
-national budget is some 3.000 triliun a year), and a sum of a hundred such amounts still
-fits DECIMAL(18,2): a 16-digit cell would overflow the first total it is added to."""
-
-MEASURE_DIGITS = MEASURE.precision - MEASURE.scale
-"""Digits an indicator value or target may have before the decimal point (DECIMAL(18,4))."""
+_MAX_INTEGER_DIGITS = integer_digits(MONEY)  # DECIMAL(18,2) holds 16 digits before the point
 
 _SPACES = r"[\s\u00a0\u2007\u202f]"
 _SPACES_IN_NUMBER = r"(\d)[\s\u00a0\u2007\u202f]+(\d)"
@@ -184,13 +171,7 @@ def measure_too_large(text: pl.Expr, *, percent: bool = False) -> pl.Expr:
 
 def ceiling(dtype: pl.Decimal) -> Decimal:
     """Decimal type -> the least magnitude it cannot hold: DECIMAL(9,2) -> 10^7."""
-    return Decimal(10) ** (dtype.precision - dtype.scale)
-
-
-def grouped(value: int | Decimal) -> str:
-    """Whole number -> Indonesian thousands grouping, as messages print it: 10^14 ->
-    "100.000.000.000.000"."""
-    return f"{int(value):,}".replace(",", ".")
+    return Decimal(10) ** integer_digits(dtype)
 
 
 def parse_text(text: str | None, *, max_decimals: int | None = 2) -> Decimal | None:

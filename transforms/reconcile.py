@@ -10,13 +10,10 @@ from __future__ import annotations
 import polars as pl
 
 from schemas.header_spellings import LABEL
+from schemas.types import LINE, MONEY, PERCENT, PERCENT_WIDE, ROW, integer_digits
 from transforms.dpa import _prefix
 from transforms.findings import draft, empty_draft, rupiah
-from transforms.numbers import MONEY
 
-LINE = ["kode_sub_kegiatan", "jenis_belanja"]
-ROW = ["berkas", "lembar", "baris"]
-PERCENT = pl.Decimal(9, 2)
 CUT_ADVICE = (
     "Realisasi ini dibelanjakan sebelum pagu diturunkan oleh DPA perubahan. Periksa pagu "
     "perubahan baris ini, atau realisasi triwulan sebelumnya; jika keduanya benar, "
@@ -24,7 +21,7 @@ CUT_ADVICE = (
 )
 
 
-LIMIT = 10 ** (PERCENT.precision - PERCENT.scale)
+LIMIT = 10 ** integer_digits(PERCENT)
 """Percentages from this size up do not fit DECIMAL(9,2): they are left empty."""
 
 
@@ -47,7 +44,7 @@ def percent(part: pl.Expr, whole: pl.Expr) -> pl.Expr:
     magnitude = (2 * numerator.abs() + denominator.abs()) // (2 * denominator.abs())
     hundredths = magnitude * numerator.sign() * denominator.sign()
     fits = pl.when(magnitude < LIMIT * 100).then(hundredths)
-    return (fits.cast(pl.Decimal(38, 2)) / 100).cast(PERCENT)
+    return (fits.cast(PERCENT_WIDE) / 100).cast(PERCENT)
 
 
 def lines_in_force(dpa: pl.DataFrame, in_force: pl.DataFrame) -> pl.DataFrame:
@@ -293,7 +290,7 @@ def _cumulate(grid: pl.DataFrame, triwulan: int) -> pl.DataFrame:
 
 def _where(grid: pl.DataFrame) -> list[pl.Expr]:
     """-> the columns that place a line-quarter finding: its rows, quarter, bidang, line."""
-    located = ("berkas", "lembar", "baris", "baris_akhir", "triwulan", "kode_bidang")
+    located = (*ROW, "baris_akhir", "triwulan", "kode_bidang")
     return [
         *(pl.col(c) for c in located),
         pl.col("jenis_belanja"),

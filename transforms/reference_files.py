@@ -13,10 +13,19 @@ import polars as pl
 
 from schemas.header_spellings import normalize_header
 from schemas.reference_models import MODEL, REFERENSI, ReferenceColumn
+from schemas.types import MEASURE
 from transforms.findings import draft, empty_draft
 from transforms.indicator_rows import parse_target
-from transforms.numbers import MEASURE, parse_measure, parse_money
-from transforms.sheets import HEADER_SCAN_ROWS, Header, SheetGrid, body, grid_columns, row_content
+from transforms.numbers import parse_measure, parse_money
+from transforms.sheets import (
+    Header,
+    SheetGrid,
+    TableKind,
+    body,
+    locate_header,
+    nearest_header,
+    row_content,
+)
 from transforms.validate import failure_cases, to_findings
 
 
@@ -30,41 +39,30 @@ class Reference:
     temuan: pl.DataFrame
 
 
+def reference_kind(nama: str) -> TableKind:
+    """Reference file name -> its table kind: its columns, each spelled as its name; the
+    header is the first row naming every required one."""
+    columns = REFERENSI[nama]
+    required = tuple(k.name for k in columns if k.required)
+    return TableKind(
+        name=nama,
+        spellings={normalize_header(k.name): k.name for k in columns},
+        identifying=required,
+        required=required,
+    )
+
+
 def locate_reference_header(grid: pl.DataFrame, nama: str) -> Header | None:
     """Grid -> the first row naming every required column of reference `nama`, or None."""
-    wanted = {normalize_header(k.name): k.name for k in REFERENSI[nama]}
-    required = {k.name for k in REFERENSI[nama] if k.required}
-    columns = grid_columns(grid)
-    for posisi, row in enumerate(grid.head(HEADER_SCAN_ROWS).iter_rows(named=True)):
-        found: dict[str, str] = {}
-        for c in columns:
-            name = wanted.get(normalize_header(row[c]))
-            if name is not None and name not in found:
-                found[name] = c
-        if required <= found.keys():
-            return Header(
-                jenis=nama,
-                position=posisi,
-                baris=row["baris"],
-                kolom=found,
-                judul={name: row[c] for name, c in found.items()},
-                all_titles={c: row[c] or c for c in columns},
-                width=max(int(c[1:]) for c in columns if row[c] is not None),
-            )
-    return None
+    return locate_header(grid, (reference_kind(nama),))
 
 
 def missing_columns(grid: pl.DataFrame, nama: str) -> list[str]:
-    """Grid without a usable header -> the required columns its best row lacks."""
-    wanted = {normalize_header(k.name) for k in REFERENSI[nama] if k.required}
-    best: set[str] = set()
-    for row in grid.head(HEADER_SCAN_ROWS).iter_rows():
-        seen = {normalize_header(v) for v in row[1:] if isinstance(v, str)} & wanted
-        if len(seen) > len(best):
-            best = seen
-    return sorted(
-        k.name for k in REFERENSI[nama] if k.required and normalize_header(k.name) not in best
-    )
+    """Grid without a usable header -> the required columns its nearest row lacks (all of
+    them when no row names any column), in the file's column order."""
+    kind = reference_kind(nama)
+    nearest = nearest_header(grid, (kind,), at_least=1)
+    return list(kind.required if nearest is None else nearest.missing)
 
 
 def _parsed(kolom: ReferenceColumn) -> list[pl.Expr]:

@@ -17,13 +17,12 @@ from dataclasses import dataclass
 import polars as pl
 
 from schemas.codes import normalized_words
+from schemas.types import MONEY, PERCENT
 from transforms.achievement import capaian
 from transforms.aggregates import JUMLAH as TOTAL
 from transforms.aggregates import SEMUA, absorption, level_rows
 from transforms.finding_history import open_findings
 from transforms.lineage import ReportSources, report_sources
-from transforms.numbers import MONEY
-from transforms.reconcile import PERCENT
 
 TRIWULAN_AKHIR = 4
 JENIS_BELANJA = ("operasi", "modal")
@@ -67,7 +66,7 @@ class AnnualReport:
 
     tahun: int
     triwulan: int
-    berlaku_perubahan: dt.date | None
+    revision_effective: dt.date | None  # the day the DPA perubahan took effect
     tabel_2_3: pl.DataFrame
     tabel_3_1: pl.DataFrame
     tabel_3_2: pl.DataFrame
@@ -77,14 +76,14 @@ class AnnualReport:
     efisiensi: pl.DataFrame
     kurva_s: pl.DataFrame
     temuan_error: pl.DataFrame
-    peringatan: int
-    karantina: int
-    tidak_lengkap: pl.DataFrame = None  # (triwulan, kode_bidang, kelengkapan, baris)
-    asal: ReportSources | None = None  # the sources of Tabel 3.6 and 3.1 figures
-    pengesahan: Signature = Signature()
+    warning_count: int  # open findings of level peringatan
+    quarantined_count: int  # rows held back in karantina (identical copies, ganda, not counted)
+    incomplete: pl.DataFrame = None  # (triwulan, kode_bidang, kelengkapan, baris)
+    sources: ReportSources | None = None  # the sources of Tabel 3.6 and 3.1 figures
+    signature: Signature = Signature()
 
     @property
-    def jumlah_error(self) -> int:
+    def error_count(self) -> int:
         """-> number of findings of level error of the year."""
         return int(self.temuan_error.get_column("jumlah").sum())
 
@@ -357,16 +356,16 @@ def tabel_3_2(
         .sort("_sasaran", "_urut", "indikator", nulls_last=True)
     )
     is_program = pl.col("level") == "program"
-    nama = pl.coalesce(pl.col("_nama"), pl.col("kode"))
+    name = pl.coalesce(pl.col("_nama"), pl.col("kode"))
     return ordered.select(
         no=pl.when(is_sasaran).then(is_sasaran.cum_sum()).cast(pl.Int32),
         kode="kode",
         sasaran_program=pl.when(is_sasaran)
         .then(pl.coalesce("_nama_sasaran", "kode"))
         .when(is_program)
-        .then(nama),
+        .then(name),
         indikator="indikator",
-        kegiatan=pl.when(~is_sasaran & ~is_program).then(nama),
+        kegiatan=pl.when(~is_sasaran & ~is_program).then(name),
         **{c: c for c in _INDIKATOR},
         sasaran=pl.coalesce("_nama_sasaran", pl.lit(TANPA_SASARAN)),
         jenis_baris="level",
@@ -534,13 +533,13 @@ _ASAL = {
 }
 
 
-def incomplete_note(lap: AnnualReport) -> str | None:
+def incomplete_note(report: AnnualReport) -> str | None:
     """Report -> one sentence naming the bidang-quarters whose figures are not complete."""
-    if lap.tidak_lengkap is None or lap.tidak_lengkap.height == 0:
+    if report.incomplete is None or report.incomplete.height == 0:
         return None
     parts = [
-        f"TW{q} {bidang or '(tanpa bidang)'}: {n} baris DPA {_ASAL[jenis]}"
-        for q, bidang, jenis, n in lap.tidak_lengkap.iter_rows()
+        f"TW{q} {bidang or '(tanpa bidang)'}: {n} baris DPA {_ASAL[state]}"
+        for q, bidang, state, n in report.incomplete.iter_rows()
     ]
     return "Angka yang tidak lengkap (kolom kelengkapan): " + "; ".join(parts) + "."
 
@@ -567,11 +566,11 @@ def build(tables: dict[str, pl.DataFrame], tahun: int) -> AnnualReport:
     temuan, karantina = tables["temuan"], tables["karantina"]
     triwulan = int(ra.get_column("triwulan").max())
     serapan = spending_summary(tables)
-    asal = tables.get("asal_angka")
+    asal_angka = tables.get("asal_angka")
     return AnnualReport(
         tahun=tahun,
         triwulan=triwulan,
-        berlaku_perubahan=dpa.filter(pl.col("versi") == "perubahan")
+        revision_effective=dpa.filter(pl.col("versi") == "perubahan")
         .get_column("tanggal_berlaku")
         .min(),
         tabel_2_3=tabel_2_3(dpa, kode),
@@ -583,9 +582,9 @@ def build(tables: dict[str, pl.DataFrame], tahun: int) -> AnnualReport:
         efisiensi=efisiensi(serapan, ck, triwulan),
         kurva_s=kurva_s(serapan),
         temuan_error=temuan_error(temuan),
-        peringatan=open_findings(temuan).filter(pl.col("tingkat") != "error").height,
-        karantina=karantina.filter(pl.col("status") != "ganda").height,
-        tidak_lengkap=incomplete(ra),
-        asal=None if asal is None else report_sources(asal, ra, temuan, triwulan),
-        pengesahan=signatory(tables.get("opd")),
+        warning_count=open_findings(temuan).filter(pl.col("tingkat") != "error").height,
+        quarantined_count=karantina.filter(pl.col("status") != "ganda").height,
+        incomplete=incomplete(ra),
+        sources=None if asal_angka is None else report_sources(asal_angka, ra, temuan, triwulan),
+        signature=signatory(tables.get("opd")),
     )

@@ -12,11 +12,10 @@ import polars as pl
 
 from schemas.codes import jenis_from_rekening, jenis_from_text, normalized_words, parts
 from schemas.rules import CEK
+from schemas.types import MONEY, MONEY_FIELDS
 from transforms.findings import draft, empty_draft, fill, rupiah
-from transforms.numbers import MONEY
 from transforms.sheets import column_letter
 
-MONEY_FIELDS = ("anggaran", "realisasi_triwulan", "realisasi_kumulatif")
 _ANY = "*"
 
 

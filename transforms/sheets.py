@@ -9,12 +9,20 @@ Indonesian text (see numbers.format_cell_number), so one parser serves every for
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import polars as pl
 
 from schemas.cells import column_letter
-from schemas.header_spellings import KOLOM, PENGENAL, SALAH_SATU, aliases, normalize_header
+from schemas.header_spellings import (
+    KEUANGAN,
+    KINERJA,
+    KOLOM,
+    PENGENAL,
+    SALAH_SATU,
+    aliases,
+    normalize_header,
+)
 
 HEADER_SCAN_ROWS = 30
 
@@ -58,10 +66,47 @@ def faithful(text: str) -> str:
 
 
 @dataclass(frozen=True)
-class Header:
-    """Where a table's header row is and which grid column holds which contract column."""
+class TableKind:
+    """A kind of table a header row may name, and how its header is recognised.
 
-    jenis: str
+    `spellings` maps each accepted header text (normalised by `normalize_header`) to its
+    column's name. A row naming every `identifying` column is the table's header; the
+    header must then also have every `required` column and one column of each `one_of`
+    group (what it lacks is `Header.missing`).
+    """
+
+    name: str
+    spellings: dict[str, str]
+    identifying: tuple[str, ...]
+    required: tuple[str, ...]
+    one_of: tuple[tuple[str, ...], ...] = ()
+
+
+def _export_kind(name: str) -> TableKind:
+    """keuangan or kinerja -> its table kind (schemas/header_spellings.py)."""
+    return TableKind(
+        name=name,
+        spellings=aliases(name),
+        identifying=PENGENAL[name],
+        required=tuple(k.name for k in KOLOM[name] if k.required),
+        one_of=SALAH_SATU[name],
+    )
+
+
+EXPORTS = (_export_kind(KINERJA), _export_kind(KEUANGAN))
+"""The realisation exports' tables. Kinerja is tried first: its header also has a "Kode"
+and a "Realisasi" column, but only it has an indicator column."""
+
+
+@dataclass(frozen=True)
+class Header:
+    """Where a table's header row is and which grid column holds which contract column.
+
+    `all_titles` names every grid column as the header row writes it, a blank header cell
+    by its column letter (as the steward sees it); `width` is the last column it names.
+    """
+
+    kind: str
     position: int
     baris: int
     kolom: dict[str, str]
@@ -77,13 +122,12 @@ def grid_columns(grid: pl.DataFrame) -> list[str]:
     return [c for c in grid.columns if c.startswith("c") and c[1:].isdigit()]
 
 
-def _match_row(cells: dict[str, str], jenis: str) -> tuple[dict[str, str], tuple[str, ...]]:
+def _match_row(cells: dict[str, str], kind: TableKind) -> tuple[dict[str, str], tuple[str, ...]]:
     """Header candidate cells -> ({column name: grid column}, names matched more than once)."""
-    spellings = aliases(jenis)
     found: dict[str, str] = {}
     twice: list[str] = []
     for grid_col, text in cells.items():
-        name = spellings.get(normalize_header(text))
+        name = kind.spellings.get(normalize_header(text))
         if name is None:
             continue
         if name in found:
@@ -93,67 +137,70 @@ def _match_row(cells: dict[str, str], jenis: str) -> tuple[dict[str, str], tuple
     return found, tuple(dict.fromkeys(twice))
 
 
-def _missing(found: dict[str, str], jenis: str) -> tuple[str, ...]:
+def _missing(found: dict[str, str], kind: TableKind) -> tuple[str, ...]:
     """Matched columns -> the required columns of that table kind that are absent."""
-    required = [k.name for k in KOLOM[jenis] if k.required and k.name not in found]
-    for group in SALAH_SATU[jenis]:
+    required = [name for name in kind.required if name not in found]
+    for group in kind.one_of:
         if not any(name in found for name in group):
             required.append(" atau ".join(group))
     return tuple(required)
 
 
-def locate_header(grid: pl.DataFrame, scan: int = HEADER_SCAN_ROWS) -> Header | None:
-    """Grid -> the first row among the top `scan` that names a keuangan or kinerja table, or None.
-
-    Kinerja is tried first: its header also has a "Kode" and a "Realisasi" column, but
-    only it has an indicator column.
-    """
-    columns = grid_columns(grid)
-    for posisi, row, cells, jenis, found, twice in _candidates(grid, scan):
-        if all(name in found for name in PENGENAL[jenis]):
-            return replace(
-                _header(posisi, row, cells, jenis, found, twice),
-                all_titles={c: cells.get(c) or column_letter(int(c[1:])) for c in columns},
-                width=max(int(c[1:]) for c in cells),
-            )
+def locate_header(
+    grid: pl.DataFrame, kinds: tuple[TableKind, ...] = EXPORTS, scan: int = HEADER_SCAN_ROWS
+) -> Header | None:
+    """Grid -> the first row among the top `scan` that names a table of one of `kinds` (tried
+    in order on each row), or None."""
+    for posisi, row, cells, kind, found, twice in _candidates(grid, kinds, scan):
+        if all(name in found for name in kind.identifying):
+            return _header(grid, posisi, row, cells, kind, found, twice)
     return None
 
 
-def nearest_header(grid: pl.DataFrame, scan: int = HEADER_SCAN_ROWS) -> Header | None:
+def nearest_header(
+    grid: pl.DataFrame,
+    kinds: tuple[TableKind, ...] = EXPORTS,
+    scan: int = HEADER_SCAN_ROWS,
+    at_least: int = 2,
+) -> Header | None:
     """Grid with no recognised header -> the top row naming the most columns of one table
-    kind (at least two), with the required columns it lacks in `kurang`; or None.
+    kind (at least `at_least`), with the required columns it lacks in `missing`; or None.
 
     It answers the steward's question "what is missing, and where did you look": a header
     on row 3 without its "Realisasi TW" column is reported as such, not as no header.
     """
     best: Header | None = None
-    for posisi, row, cells, jenis, found, twice in _candidates(grid, scan):
-        if len(found) >= 2 and (best is None or len(found) > len(best.kolom)):
-            best = _header(posisi, row, cells, jenis, found, twice)
+    for posisi, row, cells, kind, found, twice in _candidates(grid, kinds, scan):
+        if len(found) >= at_least and (best is None or len(found) > len(best.kolom)):
+            best = _header(grid, posisi, row, cells, kind, found, twice)
     return best
 
 
-def _candidates(grid: pl.DataFrame, scan: int) -> Iterator[tuple]:
-    """Grid -> (posisi, row, cells, jenis, found, twice) for each top row and table kind,
-    kinerja first."""
+def _candidates(grid: pl.DataFrame, kinds: tuple[TableKind, ...], scan: int) -> Iterator[tuple]:
+    """Grid -> (posisi, row, cells, kind, found, twice) for each top row and table kind, in
+    the order of `kinds`."""
     columns = grid_columns(grid)
     for posisi, row in enumerate(grid.head(scan).iter_rows(named=True)):
         cells = {c: row[c] for c in columns if row[c] is not None}
-        for jenis in ("kinerja", "keuangan"):
-            found, twice = _match_row(cells, jenis)
-            yield posisi, row, cells, jenis, found, twice
+        for kind in kinds:
+            found, twice = _match_row(cells, kind)
+            yield posisi, row, cells, kind, found, twice
 
 
-def _header(posisi: int, row: dict, cells: dict, jenis: str, found: dict, twice) -> Header:
+def _header(
+    grid: pl.DataFrame, posisi: int, row: dict, cells: dict, kind: TableKind, found: dict, twice
+) -> Header:
     """A candidate header row -> its Header (columns found, their titles, what is lacking)."""
     return Header(
-        jenis=jenis,
+        kind=kind.name,
         position=posisi,
         baris=row["baris"],
         kolom=found,
         judul={name: cells[c] for name, c in found.items()},
-        missing=_missing(found, jenis),
+        missing=_missing(found, kind),
         duplicated=twice,
+        all_titles={c: cells.get(c) or column_letter(int(c[1:])) for c in grid_columns(grid)},
+        width=max(int(c[1:]) for c in cells),
     )
 
 

@@ -11,13 +11,15 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from schemas.curated import Karantina, Opd, polars_schema
+from schemas.curated import Karantina, Opd, TargetKinerja, columns, polars_schema
+from schemas.types import MEASURE, ROW
 from transforms import dpa as dpa_stage
 from transforms import finding_history
 from transforms.achievement import capaian_table
 from transforms.aggregates import absorption
 from transforms.findings import (
     TEMUAN,
+    TEMUAN_ORDER,
     draft,
     empty_draft,
     finalize,
@@ -26,7 +28,7 @@ from transforms.findings import (
 )
 from transforms.ingest import Submission, empty_submission
 from transforms.lineage import figure_sources
-from transforms.reconcile import ROW, check_rows, reconcile
+from transforms.reconcile import check_rows, reconcile
 from transforms.reference_files import Reference
 
 KARANTINA = polars_schema(Karantina)
@@ -79,18 +81,10 @@ def kode_table(hierarki: pl.DataFrame, tahun: int) -> pl.DataFrame:
     )
 
 
+# The columns of target_kinerja that come from the reference rows; the table adds the
+# year, the source and the year of the target.
 _TARGET_COLUMNS = [
-    "level",
-    "kode",
-    "sasaran",
-    "indikator",
-    "satuan",
-    "target",
-    "target_min",
-    "target_max",
-    "polaritas",
-    "kode_bidang",
-    "realisasi_tahunan",
+    c for c in columns(TargetKinerja) if c not in ("tahun", "sumber", "tahun_target")
 ]
 
 
@@ -114,7 +108,7 @@ def target_table(indikator: pl.DataFrame, renstra: pl.DataFrame | None, tahun: i
                     pl.lit("lainnya"),
                 ),
                 kode_bidang=pl.lit(None, pl.String),
-                realisasi_tahunan=pl.lit(None, pl.Decimal(18, 4)),
+                realisasi_tahunan=pl.lit(None, MEASURE),
             )
             .select(
                 pl.lit("renstra").alias("sumber"),
@@ -126,9 +120,7 @@ def target_table(indikator: pl.DataFrame, renstra: pl.DataFrame | None, tahun: i
     out = pl.concat(frames, how="vertical_relaxed").with_columns(
         tahun=pl.lit(tahun, pl.Int32), tahun_target=pl.col("tahun_target").cast(pl.Int32)
     )
-    return out.select("tahun", "sumber", "tahun_target", *_TARGET_COLUMNS).sort(
-        "sumber", "tahun_target", "kode", "indikator"
-    )
+    return out.select(columns(TargetKinerja)).sort("sumber", "tahun_target", "kode", "indikator")
 
 
 def missing_submissions(
@@ -171,7 +163,7 @@ def reference_rows(nama: str, ref: Reference, held: pl.DataFrame | None = None) 
     `held` (berkas, baris) are rows the reconciliation held back later (a DPA line listed
     twice): they are karantina too.
     """
-    columns = ["berkas", "lembar", "baris", "isi"]
+    columns = [*ROW, "isi"]
     rows = pl.concat(
         [
             frame.select(columns).with_columns(status=pl.lit(status), tabel=pl.lit(nama))
@@ -215,7 +207,7 @@ def _karantina(rows: pl.DataFrame, temuan: pl.DataFrame, run_id: str) -> pl.Data
     )
     out = out.with_columns(run_id=pl.lit(run_id))
     return out.select([pl.col(c).cast(t) for c, t in KARANTINA.items()]).sort(
-        "triwulan", "kode_bidang", "berkas", "lembar", "baris", nulls_last=False
+        "triwulan", "kode_bidang", *ROW, nulls_last=False
     )
 
 
@@ -308,10 +300,7 @@ def _history(
     penerimaan = ref.baris if ref is not None and ref.baris.width else None
     extra = finding_history.acceptance_findings(temuan, penerimaan, tahun)
     if extra.height:
-        temuan = pl.concat([temuan, finalize(extra, run_id)]).sort(
-            ["tahun", "triwulan", "kode_bidang", "berkas", "lembar", "baris", "aturan", "kolom"],
-            nulls_last=False,
-        )
+        temuan = pl.concat([temuan, finalize(extra, run_id)]).sort(TEMUAN_ORDER, nulls_last=False)
     temuan = finding_history.accepted(temuan, penerimaan).select(list(TEMUAN))
     temuan, selesai = finding_history.with_status(
         temuan, sebelumnya[0], run_id=run_id, selesai_sebelumnya=sebelumnya[1], ulangan=ulangan

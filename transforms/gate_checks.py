@@ -1,19 +1,57 @@
-"""The frames the publish gate checks: curated tables with derived columns, and totals.
+"""The quality gate: what must hold across rows and tables before a year is published.
 
-Each derived column turns a rule between rows or tables into a per-row comparison a
-Great Expectations expectation can state: the quarter-on-quarter rise of a line's
-cumulative realisation, sisa recomputed, and one row per quarter of totals that must
-agree across realisasi_anggaran, dpa, temuan, karantina, serapan_anggaran (the report's
-totals) and asal_angka (every fact with spending names its source rows).
+The pandera models (schemas/curated.py) already say what one table's rows must be: types,
+value sets, ranges, keys, and rules within a row (sisa_anggaran = pagu - realisasi_kumulatif).
+The gate holds only what they cannot say, each check once:
+
+- across rows: a line's cumulative never falls quarter to quarter, and equals the running
+  sum of its quarters; spending above the pagu is published only with its R003 finding;
+- across tables (`keselarasan`, one row per quarter): pagu and lines agree with the DPA,
+  the report's totals (serapan_anggaran) with realisasi_anggaran, every karantina row has
+  an error finding, every fact with spending names its source rows (asal_angka).
+
+Each check is a derived column (a frame built here) and a Great Expectations expectation
+on it, declared together below; flows/quality_gate.py hands the frames to Great
+Expectations as pandas with Arrow types (exact decimals) and writes the Data Docs.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-from transforms.numbers import MONEY
+from schemas.types import LINE, MONEY, ROW
 
-LINE = ["kode_sub_kegiatan", "jenis_belanja"]
+Expectation = tuple[str, dict]
+
+
+def _equal(a: str, b: str) -> Expectation:
+    return ("ExpectColumnPairValuesToBeEqual", {"column_A": a, "column_B": b})
+
+
+def _zero(column: str) -> Expectation:
+    return ("ExpectColumnValuesToBeBetween", {"column": column, "min_value": 0, "max_value": 0})
+
+
+EXPECTATIONS: dict[str, list[Expectation]] = {
+    "realisasi_anggaran": [
+        ("ExpectColumnValuesToBeBetween", {"column": "kenaikan_kumulatif", "min_value": 0}),
+        _equal("realisasi_kumulatif", "jumlah_triwulan"),
+        # pagu >= realisasi_kumulatif, except on a fact an R003 finding flags (spending
+        # made before a perubahan cut the pagu below it is real and published with it).
+        _zero("melebihi_pagu_tanpa_r003"),
+    ],
+    "keselarasan": [
+        _equal("pagu_realisasi", "pagu_dpa"),
+        _equal("baris_realisasi", "baris_dpa"),
+        _equal("realisasi_kumulatif", "jumlah_triwulan"),
+        _zero("karantina_tanpa_temuan"),
+        # serapan_anggaran (the report's sums) and asal_angka (where figures come from)
+        _equal("pagu_serapan", "pagu_realisasi"),
+        _equal("realisasi_serapan", "realisasi_kumulatif"),
+        _zero("fakta_tanpa_asal"),
+    ],
+}
+"""Gate frame name -> the expectations it must meet."""
 
 
 def _flagged_r003(temuan: pl.DataFrame) -> pl.DataFrame:
@@ -27,8 +65,8 @@ def _flagged_r003(temuan: pl.DataFrame) -> pl.DataFrame:
 
 
 def realisasi_frame(realisasi: pl.DataFrame, temuan: pl.DataFrame) -> pl.DataFrame:
-    """realisasi_anggaran + temuan -> with kenaikan_kumulatif, pagu_dikurangi_realisasi,
-    jumlah_triwulan, and melebihi_pagu_tanpa_r003 (1 where the cumulative passes the pagu
+    """realisasi_anggaran + temuan -> with kenaikan_kumulatif, jumlah_triwulan, and
+    melebihi_pagu_tanpa_r003 (1 where the cumulative passes the pagu
     and no R003 finding says so: spending above a ceiling is published only with its finding).
     """
     ordered = realisasi.sort(*LINE, "triwulan").join(
@@ -41,7 +79,6 @@ def realisasi_frame(realisasi: pl.DataFrame, temuan: pl.DataFrame) -> pl.DataFra
             pl.col("realisasi_kumulatif")
             - pl.col("realisasi_kumulatif").shift(1).over(LINE).fill_null(0)
         ).cast(MONEY),
-        pagu_dikurangi_realisasi=(pl.col("pagu") - pl.col("realisasi_kumulatif")).cast(MONEY),
         jumlah_triwulan=pl.col("realisasi_triwulan").cum_sum().over(LINE).cast(MONEY),
     ).drop("_r003")
 
@@ -109,9 +146,7 @@ def agreement_frame(
     )
     with_finding = _rows_named(temuan.filter(pl.col("tingkat") == "error"))
     held = karantina.filter(pl.col("status") == "karantina")
-    orphans = held.join(
-        with_finding, on=["berkas", "lembar", "baris"], how="anti", nulls_equal=True
-    )
+    orphans = held.join(with_finding, on=ROW, how="anti", nulls_equal=True)
     return (
         per_quarter.join(dpa_totals, left_on="versi_dpa", right_on="versi", how="left")
         .join(quarters, on="triwulan", how="left")
@@ -128,15 +163,9 @@ def agreement_frame(
 
 
 def gate_frames(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
-    """Curated tables by name -> the frames the gate checks, by name."""
+    """Curated tables by name -> the frames the gate checks, by name (as EXPECTATIONS)."""
     return {
-        "dpa": tables["dpa"],
         "realisasi_anggaran": realisasi_frame(tables["realisasi_anggaran"], tables["temuan"]),
-        "capaian_kinerja": tables["capaian_kinerja"],
-        "temuan": tables["temuan"],
-        "karantina": tables["karantina"],
-        "kode": tables["kode"],
-        "target_kinerja": tables["target_kinerja"],
         "keselarasan": agreement_frame(
             tables["realisasi_anggaran"],
             tables["dpa"],
