@@ -72,7 +72,7 @@ class Consolidation:
 
 def known_bidang(refs: dict[str, Reference]) -> set[str]:
     """-> the kode_bidang of bidang.csv (a folder named otherwise is a V001)."""
-    return set(refs["bidang"].baris.get_column("kode_bidang").to_list())
+    return set(refs["bidang"].rows.get_column("kode_bidang").to_list())
 
 
 def consolidate_year(

@@ -100,7 +100,7 @@ def load_references(raw: Path, tahun: int) -> dict[str, Reference]:
     get_run_logger().info(
         "Referensi %s: %s",
         tahun,
-        ", ".join(f"{n} {r.baris.height} baris" for n, r in refs.items()),
+        ", ".join(f"{n} {r.rows.height} baris" for n, r in refs.items()),
     )
     return refs
 

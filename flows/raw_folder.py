@@ -343,7 +343,7 @@ def load_reference(raw: Path, tahun: int, nama: str) -> Reference | None:
     if not sheets:
         raise LkjipError(f"{berkas} kosong")
     result = validate_reference(sheets[0], nama)
-    if result.baris.height == 0 and result.karantina.height == 0:
+    if result.rows.height == 0 and result.karantina.height == 0:
         raise LkjipError(f"{berkas}: {_why_no_rows(sheets[0].grid, nama)}")
     return result
 

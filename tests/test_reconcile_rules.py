@@ -129,7 +129,7 @@ def refs() -> dict[str, Reference]:
 def dpa(refs) -> pl.DataFrame:
     """The curated dpa of the inline DPA."""
     table, drafts, held = dpa_stage.prepare(
-        refs["dpa"].baris, refs["hierarki"].baris, refs["bidang"].baris
+        refs["dpa"].rows, refs["hierarki"].rows, refs["bidang"].rows
     )
     assert drafts.height == 0 and held.height == 0
     return table
@@ -222,7 +222,7 @@ def test_murni_is_in_force_until_the_perubahan_takes_effect(dpa):
 def test_a_perubahan_in_force_from_the_last_day_of_tw3_governs_tw3():
     rows = [r if r[1] != "perubahan" else [r[0], r[1], "2023-09-30", *r[3:]] for r in dpa_rows()]
     refs = references(rows)
-    table, _, _ = dpa_stage.prepare(refs["dpa"].baris, refs["hierarki"].baris, refs["bidang"].baris)
+    table, _, _ = dpa_stage.prepare(refs["dpa"].rows, refs["hierarki"].rows, refs["bidang"].rows)
     got = dpa_stage.versions_in_force(table, TAHUN, 4).select("triwulan", "versi").rows()
     assert got == [(1, "murni"), (2, "murni"), (3, "perubahan"), (4, "perubahan")]
 
@@ -252,7 +252,7 @@ def test_r001_fires_for_a_code_not_in_the_dpa(dpa, refs):
         ],
     )
     rows = accepted(k)
-    drafts, held = check_rows(rows, dpa, in_force(dpa, 2), refs["bidang"].baris)
+    drafts, held = check_rows(rows, dpa, in_force(dpa, 2), refs["bidang"].rows)
     assert rules(drafts) == [("R001", 2, "2.17.06.1.01.04", "operasi")]
     assert drafts.item(0, "keterangan") == "murni"  # the version it was checked against
     assert held.select("baris", "aturan").rows() == [(2, "R001")]
@@ -268,7 +268,7 @@ def test_r001_near_miss_every_code_of_the_dpa_passes(dpa, refs):
             ["2.17.07.1.01.02", "Peningkatan Pemahaman", "Belanja Operasi", "", "1.000.000", ""],
         ],
     )
-    drafts, held = check_rows(accepted(k), dpa, in_force(dpa, 2), refs["bidang"].baris)
+    drafts, held = check_rows(accepted(k), dpa, in_force(dpa, 2), refs["bidang"].rows)
     assert drafts.height == 0 and held.height == 0
 
 
@@ -288,7 +288,7 @@ def test_r002_fires_for_a_sub_kegiatan_of_another_bidangs_program(dpa, refs):
             ]
         ],
     )
-    drafts, held = check_rows(accepted(k), dpa, in_force(dpa, 1), refs["bidang"].baris)
+    drafts, held = check_rows(accepted(k), dpa, in_force(dpa, 1), refs["bidang"].rows)
     assert rules(drafts) == [("R002", 1, "2.17.01.1.01.01", "operasi")]
     assert drafts.item(0, "kode_bidang") == "usaha-kecil"
     assert drafts.item(0, "keterangan") == (  # the owner, for the message
@@ -306,7 +306,7 @@ def test_r002_near_miss_a_bidang_owning_two_programs_reports_both(dpa, refs):
             ["2.17.06.1.01.01", UR_0601, "Belanja Operasi", "", "5.000.000", ""],
         ],
     )
-    drafts, held = check_rows(accepted(k), dpa, in_force(dpa, 1), refs["bidang"].baris)
+    drafts, held = check_rows(accepted(k), dpa, in_force(dpa, 1), refs["bidang"].rows)
     assert drafts.height == 0 and held.height == 0
 
 
@@ -328,7 +328,7 @@ def test_r010_fires_for_modal_spending_on_an_operasi_only_line(dpa, refs):
         ],
         header=KEUANGAN_REKENING,
     )
-    drafts, held = check_rows(accepted(k), dpa, in_force(dpa, 3), refs["bidang"].baris)
+    drafts, held = check_rows(accepted(k), dpa, in_force(dpa, 3), refs["bidang"].rows)
     assert rules(drafts) == [("R010", 3, "2.17.06.1.01.01", "modal")]
     assert held.select("baris", "aturan").rows() == [(3, "R010")]
 
@@ -357,7 +357,7 @@ def test_r010_near_miss_modal_spending_on_a_line_with_a_modal_pagu(dpa, refs):
         ],
         header=KEUANGAN_REKENING,
     )
-    drafts, held = check_rows(accepted(k), dpa, in_force(dpa, 3), refs["bidang"].baris)
+    drafts, held = check_rows(accepted(k), dpa, in_force(dpa, 3), refs["bidang"].rows)
     assert drafts.height == 0 and held.height == 0
 
 
@@ -642,7 +642,7 @@ def test_r006_names_each_bidang_and_quarter_without_files(refs):
 def prepare(extra: list[list[str]], hierarki: list[list[str]] = HIERARKI_ROWS):
     refs = references(dpa_rows(extra))
     h = referensi("hierarki", ["kode", "level", "uraian"], hierarki)
-    return dpa_stage.prepare(refs["dpa"].baris, h.baris, refs["bidang"].baris)
+    return dpa_stage.prepare(refs["dpa"].rows, h.rows, refs["bidang"].rows)
 
 
 def test_r007_fires_for_a_kegiatan_rollup_off_by_400():
@@ -719,7 +719,7 @@ def test_r008_near_miss_lines_listed_under_their_own_rollups():
     ]
     refs = references(structured)
     table, drafts, held = dpa_stage.prepare(
-        refs["dpa"].baris, refs["hierarki"].baris, refs["bidang"].baris
+        refs["dpa"].rows, refs["hierarki"].rows, refs["bidang"].rows
     )
     assert drafts.height == 0
     assert held.height == 0
@@ -759,7 +759,7 @@ def test_r009_fires_for_an_unknown_indicator_and_for_a_different_target(refs):
             ["S1", "Capaian SAKIP Perangkat Daerah", "Nilai", "75", "80"],
         ]
     )
-    table, drafts, _ = capaian_table(rows, refs["indikator"].baris, TAHUN, 4)
+    table, drafts, _ = capaian_table(rows, refs["indikator"].rows, TAHUN, 4)
     assert set(drafts.select("aturan", "kode", "nilai", "nilai_diharapkan").rows()) == {
         ("R009", "S1", "Indeks Kepuasan Masyarakat", None),
         ("R009", "S1", "75", "70-80"),
@@ -782,7 +782,7 @@ def test_r009_near_miss_name_differing_in_case_and_punctuation_and_same_target_s
         ],
         kode_bidang="sekretariat",
     )
-    table, drafts, _ = capaian_table(rows, refs["indikator"].baris, TAHUN, 4)
+    table, drafts, _ = capaian_table(rows, refs["indikator"].rows, TAHUN, 4)
     assert drafts.height == 0
     tw4 = table.filter(pl.col("triwulan") == 4)
     by_kode = {r["kode"]: r for r in tw4.iter_rows(named=True)}

@@ -61,7 +61,7 @@ def _owner(bidang: pl.DataFrame) -> pl.DataFrame:
     return bidang.select("kode_program", "kode_bidang").unique("kode_program", keep="first")
 
 
-def check_rollups(dpa: pl.DataFrame, suspect: pl.DataFrame | None = None) -> pl.DataFrame:
+def check_dpa_rollups(dpa: pl.DataFrame, suspect: pl.DataFrame | None = None) -> pl.DataFrame:
     """DPA rows (lines and roll-ups) -> R007 drafts: roll-ups unequal to the sum of their lines.
 
     A roll-up over a `suspect` line (berkas, baris: listed twice, or under the wrong
@@ -309,7 +309,7 @@ def prepare(
     suspect = pl.concat([held, misplaced.select("berkas", "baris")]).unique()
     drafts = pl.concat(
         [
-            check_rollups(dpa, suspect),
+            check_dpa_rollups(dpa, suspect),
             misplaced,
             check_uraian(dpa, hierarki),
             dup_drafts,

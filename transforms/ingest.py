@@ -24,7 +24,7 @@ from transforms import duplicates
 from transforms.budget_rows import stage_keuangan
 from transforms.findings import draft, empty_draft, fill
 from transforms.indicator_rows import stage_kinerja
-from transforms.sheet_totals import check_rollups
+from transforms.sheet_totals import check_sheet_totals
 from transforms.sheets import (
     HEADER_SCAN_ROWS,
     Header,
@@ -178,7 +178,7 @@ def _rollup_findings(
     # One pass splits the rows by sheet: filtering once per sheet was sheets x rows.
     parts = rows.partition_by("berkas", "lembar", as_dict=True) if rows.height else {}
     found = [
-        check_rollups(parts[place], grid_kolom=header.kolom, judul=header.judul)
+        check_sheet_totals(parts[place], grid_kolom=header.kolom, judul=header.judul)
         for place, header in headers.items()
         if place in parts
     ]

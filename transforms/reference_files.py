@@ -33,8 +33,8 @@ from transforms.validate import failure_cases, to_findings
 class Reference:
     """One reference table: its clean rows, its held-back rows, and the findings."""
 
-    nama: str
-    baris: pl.DataFrame
+    name: str
+    rows: pl.DataFrame
     karantina: pl.DataFrame
     temuan: pl.DataFrame
 

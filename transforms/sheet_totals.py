@@ -200,7 +200,7 @@ def _lines(rows: pl.DataFrame) -> pl.DataFrame:
     return data.with_columns(_tahan=held)
 
 
-def check_rollups(
+def check_sheet_totals(
     rows: pl.DataFrame,
     *,
     grid_kolom: dict[str, str] | None = None,

@@ -167,7 +167,7 @@ def reference_rows(nama: str, ref: Reference, held: pl.DataFrame | None = None) 
     rows = pl.concat(
         [
             frame.select(columns).with_columns(status=pl.lit(status), tabel=pl.lit(nama))
-            for frame, status in ((ref.baris, "diterima"), (ref.karantina, "karantina"))
+            for frame, status in ((ref.rows, "diterima"), (ref.karantina, "karantina"))
             if frame.width
         ],
         how="vertical_relaxed",
@@ -248,9 +248,9 @@ def counts(rows: pl.DataFrame) -> pl.DataFrame:
 
 def opd_table(opd: Reference | None, tahun: int) -> pl.DataFrame:
     """opd.csv rows, when the run has them -> the curated `opd` table (else empty)."""
-    if opd is None or opd.baris.height == 0:
+    if opd is None or opd.rows.height == 0:
         return pl.DataFrame(schema=OPD)
-    rows = opd.baris
+    rows = opd.rows
     return (
         rows.select(
             [
@@ -297,7 +297,7 @@ def _history(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Final findings -> (with acceptance, its findings and status; the resolved findings)."""
     ref = referensi.get("penerimaan")
-    penerimaan = ref.baris if ref is not None and ref.baris.width else None
+    penerimaan = ref.rows if ref is not None and ref.rows.width else None
     extra = finding_history.acceptance_findings(temuan, penerimaan, tahun)
     if extra.height:
         temuan = pl.concat([temuan, finalize(extra, run_id)]).sort(TEMUAN_ORDER, nulls_last=False)
@@ -331,9 +331,9 @@ def consolidate(
     against them (`ulangan`: that release was made from the same inputs; keep its
     statuses). The optional reference `penerimaan` marks accepted peringatan.
     """
-    bidang = referensi["bidang"].baris
-    dpa_rows = referensi["dpa"].baris.filter(pl.col("tahun") == tahun)
-    dpa, dpa_drafts, dpa_held = dpa_stage.prepare(dpa_rows, referensi["hierarki"].baris, bidang)
+    bidang = referensi["bidang"].rows
+    dpa_rows = referensi["dpa"].rows.filter(pl.col("tahun") == tahun)
+    dpa, dpa_drafts, dpa_held = dpa_stage.prepare(dpa_rows, referensi["hierarki"].rows, bidang)
     in_force = dpa_stage.versions_in_force(dpa, tahun, triwulan)
 
     kiriman = kiriman or [empty_submission()]
@@ -364,7 +364,7 @@ def consolidate(
     )
     capaian, r009, kinerja_held = capaian_table(
         kinerja.filter(pl.col("status") == "diterima"),
-        referensi["indikator"].baris,
+        referensi["indikator"].rows,
         tahun,
         triwulan,
     )
@@ -400,8 +400,8 @@ def consolidate(
         ],
         how="diagonal_relaxed",
     ).with_columns(pl.col("tahun").fill_null(tahun))
-    renstra = referensi["renstra_target"].baris if "renstra_target" in referensi else None
-    kode = kode_table(referensi["hierarki"].baris, tahun)
+    renstra = referensi["renstra_target"].rows if "renstra_target" in referensi else None
+    kode = kode_table(referensi["hierarki"].rows, tahun)
     return YearTables(
         dpa=dpa,
         realisasi_anggaran=realisasi,
@@ -409,7 +409,7 @@ def consolidate(
         temuan=temuan,
         karantina=_karantina(rows, temuan, run_id),
         kode=kode,
-        target_kinerja=target_table(referensi["indikator"].baris, renstra, tahun),
+        target_kinerja=target_table(referensi["indikator"].rows, renstra, tahun),
         hitungan=counts(rows),
         serapan_anggaran=absorption(realisasi, spending_names(kode, bidang)),
         asal_angka=figure_sources(
@@ -417,7 +417,7 @@ def consolidate(
             realisasi,
             capaian,
             _dpa_with_status(dpa_rows, dpa_held),
-            referensi["indikator"].baris,
+            referensi["indikator"].rows,
             temuan,
             tahun=tahun,
             triwulan=triwulan,
