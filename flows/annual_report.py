@@ -19,7 +19,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.raw_folder import LkjipError
-from flows.report_html import write_html
+from flows.report_html import write_html, write_overview
 from flows.report_xlsx import write_xlsx
 from schemas.curated import MODELS
 from transforms import report_data
@@ -38,7 +38,7 @@ def check_published(curated: Path, tahun: int) -> None:
                 f"tabel terkurasi {name} tahun {tahun} tidak ada di {curated}; jalankan dulu: "
                 f"lkjip run --tahun {tahun} --triwulan 4 --curated {curated}"
             )
-    if not (curated / "realisasi_anggaran" / f"tahun={tahun}" / "triwulan=4").exists():
+    if not any((curated / "realisasi_anggaran" / f"tahun={tahun}").rglob("triwulan=4")):
         raise LkjipError(
             f"data terkurasi tahun {tahun} di {curated} belum sampai triwulan 4; laporan "
             f"tahunan memerlukannya: lkjip run --tahun {tahun} --triwulan 4 --curated {curated}"
@@ -48,7 +48,11 @@ def check_published(curated: Path, tahun: int) -> None:
 def read_curated(curated: Path, tahun: int) -> dict[str, pl.DataFrame]:
     """Curated folder + year -> the year's frame of every table the report needs."""
     return {
-        name: pl.scan_parquet(curated / name, hive_partitioning=True)
+        name: pl.scan_parquet(
+            curated / name,
+            hive_partitioning=True,
+            hive_schema={"tahun": pl.Int32, "kode_opd": pl.String, "triwulan": pl.Int8},
+        )
         .filter(pl.col("tahun") == tahun)
         .collect()
         for name in TABLES
@@ -62,13 +66,37 @@ def failures_command(tahun: int, curated: Path) -> str:
 
 
 # --- entry points -------------------------------------------------------------------------------
-def make_report(tahun: int, curated: Path, out: Path) -> tuple[Path, Path]:
-    """Year + curated folder + output folder -> (xlsx, html) written; what the CLI calls."""
+def make_report(tahun: int, curated: Path, out: Path) -> tuple[Path, ...]:
+    """Year + curated folder + output folder -> the files written; what the CLI calls.
+
+    One office: (xlsx, html) in `out`. Many (a curated folder partitioned by kode_opd):
+    each office's pair in `out/<kode_opd>/`, then the overview of all offices,
+    `out/lkjip_<tahun>_opd.html`.
+    """
     curated, out = Path(curated), Path(out)
     check_published(curated, tahun)
-    report = report_data.build(read_curated(curated, tahun), tahun)
+    frames = read_curated(curated, tahun)
     command = failures_command(tahun, curated)
-    return write_xlsx(report, out, command), write_html(report, out, command)
+    offices = office_codes(frames)
+    if len(offices) <= 1:
+        report = report_data.build(frames, tahun)
+        return write_xlsx(report, out, command), write_html(report, out, command)
+    written: list[Path] = []
+    links = {}
+    for kode in offices:
+        own = {name: f.filter(pl.col("kode_opd") == kode) for name, f in frames.items()}
+        report = report_data.build(own, tahun)
+        folder = out / kode
+        written += [write_xlsx(report, folder, command), write_html(report, folder, command)]
+        links[kode] = f"{kode}/lkjip_{tahun}.html"
+    overview = report_data.office_overview(frames)
+    return (*written, write_overview(overview, tahun, out, links))
+
+
+def office_codes(frames: dict[str, pl.DataFrame]) -> list[str]:
+    """-> the offices of a year's curated frames (their kode_opd, sorted; none named: [])."""
+    codes = frames["realisasi_anggaran"].get_column("kode_opd").drop_nulls().unique()
+    return sorted(codes.to_list())
 
 
 @task(name="baca-tabel-terkurasi", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)

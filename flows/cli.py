@@ -34,7 +34,7 @@ from typer._click.formatting import HelpFormatter
 from typer.core import TyperGroup
 
 from flows.raw_folder import LkjipError
-from flows.release_store import KEEP_RELEASES, PublishError, Release
+from flows.release_store import KEEP_RELEASES, PublishError, Release, read_table
 from transforms.findings import reading_order
 
 # The help screen's own words (click's and Typer's) in Bahasa Indonesia.
@@ -206,11 +206,11 @@ def check_inputs(raw: Path, tahun: int) -> None:
     The reference files are small; reading them here once more costs little and spares
     the operator a Prefect server start and a traceback for a missing or broken DPA.
     """
-    from flows.raw_folder import load_references
+    from flows.raw_folder import find_offices, load_references
 
-    if not (raw / str(tahun)).is_dir():
-        raise LkjipError(f"folder {raw / str(tahun)} tidak ada")
-    load_references(raw, tahun)
+    offices, listing = find_offices(raw, tahun)
+    for office in offices:
+        load_references(raw, tahun, office, listing)
 
 
 def quiet_known_errors() -> None:
@@ -364,11 +364,12 @@ def _replaced_line(result: dict, tahun: int) -> str:
 def read_temuan(curated: Path, tahun: int) -> pl.DataFrame:
     """Curated folder -> the published findings of a year (LkjipError when there are none)."""
     path = curated / "temuan" / f"tahun={tahun}"
-    if not path.exists():
+    found = read_table(path) if path.exists() else None
+    if found is None:
         raise LkjipError(
             f"belum ada hasil tahun {tahun} di {curated}; jalankan dulu: lkjip run --tahun {tahun}"
         )
-    return pl.read_parquet(path / "*.parquet")
+    return found
 
 
 @app.command(
@@ -609,10 +610,8 @@ def read_findings(curated: Path, tahun: int, status: str | None) -> pl.DataFrame
     if status != "selesai":
         return temuan.filter(pl.col("status") == status)
     path = curated / "temuan_selesai" / f"tahun={tahun}"
-    files = sorted(path.glob("*.parquet")) if path.exists() else []
-    if not files:
-        return temuan.clear()
-    return conform(pl.read_parquet(files).with_columns(tahun=pl.lit(tahun, pl.Int32)))
+    resolved = read_table(path, tahun) if path.exists() else None
+    return temuan.clear() if resolved is None else conform(resolved)
 
 
 PENERIMAAN_KOLOM = ("temuan_id", "alasan", "oleh", "tanggal")
@@ -654,7 +653,12 @@ def terima(
             "diterima; perbaiki datanya lalu jalankan ulang"
         )
     tanggal = dt.datetime.now(ZoneInfo("Asia/Jakarta")).date().isoformat()
-    path, nomor = append_acceptance(raw, tahun, [temuan, alasan, oleh, tanggal])
+    from flows.raw_folder import Office
+
+    office = Office(row.get("kode_opd"), row.get("kode_opd") or "") if row.get("kode_opd") else None
+    if office is not None and (raw / str(tahun)).is_dir():
+        office = None  # a single-office raw folder that names its office in opd.csv
+    path, nomor = append_acceptance(raw, tahun, [temuan, alasan, oleh, tanggal], office)
     console.print(
         inert(
             f"Diterima: temuan {temuan} ({row['aturan']}, peringatan) oleh {oleh}; dicatat di "
@@ -663,17 +667,18 @@ def terima(
     )
 
 
-def append_acceptance(raw: Path, tahun: int, values: list[str]) -> tuple[Path, int]:
-    """raw + year + one acceptance -> (penerimaan.csv, its new row number), written atomically.
+def append_acceptance(raw: Path, tahun: int, values: list[str], office=None) -> tuple[Path, int]:
+    """raw + year (+ the office, of many) + one acceptance -> (penerimaan.csv, its new row
+    number), written atomically.
 
     The file keeps its separator and BOM; a file in Windows-1252 is rewritten as UTF-8.
     """
     import csv
     import io
 
-    from flows.raw_folder import REFERENSI_DIR, REFERENSI_SUFFIXES
+    from flows.raw_folder import REFERENSI_SUFFIXES, SINGLE, reference_folder
 
-    folder = raw / str(tahun) / REFERENSI_DIR
+    folder = reference_folder(raw, tahun, office or SINGLE)
     others = [folder / f"penerimaan{x}" for x in REFERENSI_SUFFIXES if x != ".csv"]
     if any(os.path.lexists(o) for o in others):
         raise LkjipError(
@@ -722,8 +727,8 @@ def check_choices(
     if bidang is not None:
         known = set(temuan.get_column("kode_bidang").drop_nulls().to_list())
         dpa = curated / "dpa" / f"tahun={tahun}"
-        if dpa.exists():
-            owners = pl.scan_parquet(dpa / "*.parquet").select("kode_bidang").collect()
+        owners = read_table(dpa) if dpa.exists() else None
+        if owners is not None:
             known |= set(owners.get_column("kode_bidang").drop_nulls().to_list())
         if bidang not in known:
             choices.append(("--bidang", bidang, sorted(known)))

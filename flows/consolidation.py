@@ -31,11 +31,14 @@ from flows.quality_gate import GateOutcome, run_gate
 from flows.raw_folder import (
     Discovery,
     LkjipError,
+    Office,
     discover,
+    find_offices,
     load_references,
     misplaced_findings,
     read_submission,
     refused_inputs,
+    unlisted_offices,
     validate_submission,
 )
 from flows.release_store import (
@@ -48,6 +51,7 @@ from flows.release_store import (
     new_release_name,
     os_error_text,
     publish_year,
+    read_table,
     refuse_less,
     run_lock,
     staging_dir,
@@ -61,13 +65,25 @@ from transforms.year_tables import YearTables, consolidate
 
 @dataclass(frozen=True)
 class Consolidation:
-    """A consolidated year up to a quarter: its curated tables, identity and manifest."""
+    """A consolidated year up to a quarter: its curated tables, identity and manifest.
+    `by_office`: the raw folder held many offices (the tables partition by kode_opd)."""
 
     tahun: int
     triwulan: int
     run_id: str
     tables: YearTables
     manifest: dict
+    by_office: bool = False
+
+
+@dataclass(frozen=True)
+class OfficeYear:
+    """One office's inputs of a year, read and validated, ready to reconcile."""
+
+    office: Office
+    refs: dict[str, Reference]
+    found: Discovery
+    submissions: list[Submission]
 
 
 def known_bidang(refs: dict[str, Reference]) -> set[str]:
@@ -75,64 +91,104 @@ def known_bidang(refs: dict[str, Reference]) -> set[str]:
     return set(refs["bidang"].rows.get_column("kode_bidang").to_list())
 
 
+def check_quarter(triwulan: int) -> None:
+    """LkjipError in one line for a quarter outside 1-4."""
+    if not 1 <= triwulan <= 4:
+        raise LkjipError(f"triwulan harus 1 sampai 4, bukan {triwulan}")
+
+
 def consolidate_year(
     raw: Path, tahun: int, triwulan: int, *, curated: Path | None = None
 ) -> Consolidation:
-    """raw/<tahun> -> every curated table of quarters 1..triwulan, its run id and manifest.
+    """raw -> every curated table of quarters 1..triwulan, its run id and manifest.
 
+    `raw` holds one office (raw/<tahun>/...) or many (raw/<kode_opd>/<tahun>/..., listed in
+    raw/referensi/opd.csv): each office is consolidated alone, its rows marked by kode_opd.
     With `curated`, each finding's status (baru, masih_ada, selesai) and the manifest's
     changes are taken against the year's current release there; nothing is written.
     """
-    check_quarter(raw, tahun, triwulan)
-    refs = load_references(raw, tahun)
-    found = discover(raw, tahun, triwulan)
-    known = known_bidang(refs)
-    submissions = [
-        validate_submission(sub, read_submission(sub, raw), known) for sub in found.submissions
-    ]
-    return reconcile_year(refs, submissions, found, raw, tahun, triwulan, curated)
-
-
-def check_quarter(raw: Path, tahun: int, triwulan: int) -> None:
-    """LkjipError in one line for a quarter outside 1-4 or a year with no raw folder."""
-    if not 1 <= triwulan <= 4:
-        raise LkjipError(f"triwulan harus 1 sampai 4, bukan {triwulan}")
-    if not (raw / str(tahun)).is_dir():
-        raise LkjipError(f"folder {raw / str(tahun)} tidak ada")
+    check_quarter(triwulan)
+    offices, listing = find_offices(raw, tahun)
+    years = []
+    for office in offices:
+        refs = load_references(raw, tahun, office, listing)
+        found = discover(raw, tahun, triwulan, office)
+        known = known_bidang(refs)
+        submissions = [
+            validate_submission(sub, read_submission(sub, raw), known) for sub in found.submissions
+        ]
+        years.append(OfficeYear(office, refs, found, submissions))
+    return reconcile_year(years, raw, tahun, triwulan, curated, by_office=listing is not None)
 
 
 def reconcile_year(
-    refs: dict[str, Reference],
-    submissions: list[Submission],
-    found: Discovery,
+    years: list[OfficeYear],
     raw: Path,
     tahun: int,
     triwulan: int,
     curated: Path | None = None,
+    *,
+    by_office: bool = False,
 ) -> Consolidation:
-    """References + each bidang-quarter's validated submission -> the consolidated year."""
-    inputs, sizes = input_digests(raw, tahun, found)
+    """Each office's references and validated submissions -> the consolidated year."""
+    inputs, sizes = input_digests(raw, tahun, [(y.office, y.found) for y in years])
     run_id = run_identity(inputs, code_version(), tahun, triwulan)
     previous = previous_findings(curated, tahun, inputs) if curated is not None else {}
-    tables = consolidate(
-        refs,
-        submissions,
-        tahun=tahun,
-        triwulan=triwulan,
-        run_id=run_id,
-        sent={(s.triwulan, s.kode_bidang) for s in found.submissions if s.files},
-        other_drafts=misplaced_findings(found, raw),
-        sha256=inputs,
-        temuan_sebelumnya=previous.get("temuan"),
-        selesai_sebelumnya=previous.get("temuan_selesai"),
-        ulangan=bool(previous.get("ulangan")),
-    )
+    unlisted = unlisted_offices(raw, tahun, [y.office for y in years]) if by_office else None
+    parts = [
+        reconcile_office(
+            y, raw, tahun, triwulan, run_id, inputs, previous, unlisted if i == 0 else None
+        )
+        for i, y in enumerate(years)
+    ]
+    tables = YearTables.combine(parts)
     before = active_manifest(curated, tahun) if curated is not None else None
     manifest = build_manifest(
         run_id, tahun, triwulan, inputs, sizes, tables.hitungan, tables.temuan, before
     )
-    manifest["ditolak"] = refused_inputs(found, raw)
-    return Consolidation(tahun, triwulan, run_id, tables, manifest)
+    manifest["ditolak"] = [r for y in years for r in refused_inputs(y.found, raw)]
+    if by_office:
+        manifest["kantor"] = [y.office.kode_opd for y in years]
+    return Consolidation(tahun, triwulan, run_id, tables, manifest, by_office)
+
+
+def reconcile_office(
+    year: OfficeYear,
+    raw: Path,
+    tahun: int,
+    triwulan: int,
+    run_id: str,
+    inputs: dict[str, str],
+    previous: dict,
+    extra: pl.DataFrame | None = None,
+) -> YearTables:
+    """One office's year -> its curated tables (findings' status against its own previous
+    ones); `extra`: findings about the raw folder itself, kept with this office."""
+    kode_opd = year.office.kode_opd
+
+    def own(frame: pl.DataFrame | None) -> pl.DataFrame | None:
+        if frame is None or kode_opd is None or "kode_opd" not in frame.columns:
+            return frame
+        return frame.filter(pl.col("kode_opd") == kode_opd)
+
+    found = year.found
+    other = misplaced_findings(found, raw)
+    if extra is not None and extra.height:
+        other = pl.concat([other, extra], how="vertical_relaxed")
+    return consolidate(
+        year.refs,
+        year.submissions,
+        tahun=tahun,
+        triwulan=triwulan,
+        run_id=run_id,
+        sent={(s.triwulan, s.kode_bidang) for s in found.submissions if s.files},
+        other_drafts=other,
+        sha256=inputs,
+        temuan_sebelumnya=own(previous.get("temuan")),
+        selesai_sebelumnya=own(previous.get("temuan_selesai")),
+        ulangan=bool(previous.get("ulangan")),
+        kode_opd=kode_opd,
+    )
 
 
 def previous_findings(curated: Path, tahun: int, inputs: dict[str, str]) -> dict:
@@ -147,11 +203,9 @@ def previous_findings(curated: Path, tahun: int, inputs: dict[str, str]) -> dict
     before = {m["berkas"]: m["sha256"] for m in manifest.get("masukan", [])}
     out["ulangan"] = before == inputs
     for name in ("temuan", "temuan_selesai"):
-        files = sorted((release / name).rglob("*.parquet"))
-        if files:
-            out[name] = pl.concat(
-                [pl.read_parquet(f) for f in files], how="diagonal_relaxed"
-            ).with_columns(tahun=pl.lit(tahun, pl.Int32))
+        frame = read_table(release / name, tahun) if (release / name).is_dir() else None
+        if frame is not None:
+            out[name] = frame
     return out
 
 
@@ -206,6 +260,15 @@ def check(result: Consolidation, curated: Path, rilis: str, *, paksa: bool = Fal
     return outcome
 
 
+def _partition(name: str, by_office: bool) -> tuple[str, ...]:
+    """-> a table's partition keys: tahun, kode_opd for a raw folder of many offices, then
+    triwulan for the quarterly tables (a single office keeps today's layout)."""
+    keys = list(PARTISI[name])
+    if by_office:
+        keys.insert(1, "kode_opd")
+    return tuple(keys)
+
+
 def write_release(
     result: Consolidation,
     curated: Path,
@@ -222,7 +285,7 @@ def write_release(
     """
     quarters = tuple(range(1, result.triwulan + 1))
     tables = {
-        name: CuratedTable(frame, partition=tuple(PARTISI[name]), triwulan=quarters)
+        name: CuratedTable(frame, partition=_partition(name, result.by_office), triwulan=quarters)
         for name, frame in result.tables.tables().items()
     }
     manifest = {

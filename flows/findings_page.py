@@ -11,6 +11,8 @@ from pathlib import Path
 
 import polars as pl
 
+from flows.release_store import read_table
+
 PAGE = "temuan.html"  # the page's name beside a release's Data Docs
 NO_BIDANG = "(referensi)"
 
@@ -66,9 +68,7 @@ SCRIPT = """
 def read_findings(curated: Path, tahun: int) -> pl.DataFrame | None:
     """-> the published findings of a year in `curated` (None when there are none yet)."""
     folder = curated / "temuan" / f"tahun={tahun}"
-    if not any(folder.glob("*.parquet")):
-        return None
-    return pl.read_parquet(folder / "*.parquet")
+    return read_table(folder) if folder.exists() else None
 
 
 def _cell(value: object) -> str:

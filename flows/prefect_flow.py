@@ -26,9 +26,9 @@ from prefect.context import TaskRunContext
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows import consolidation, raw_folder
-from flows.consolidation import Consolidation
+from flows.consolidation import Consolidation, OfficeYear
 from flows.quality_gate import GateOutcome
-from flows.raw_folder import Discovery, LkjipError, SubmissionFolder
+from flows.raw_folder import Discovery, LkjipError, Office, SubmissionFolder
 from flows.release_store import (
     MANIFEST,
     PublishError,
@@ -66,9 +66,7 @@ def submission_key(context: TaskRunContext, parameters: dict) -> str:
         # A file name from an old Windows zip may not be UTF-8: its bytes, as they are.
         return value.encode("utf-8", "surrogateescape")
 
-    digest = hashlib.sha256(
-        text(f"{context.task.name}|{source_sha256()}|{sub.tahun}|{sub.triwulan}|{sub.kode_bidang}")
-    )
+    digest = hashlib.sha256(text(f"{context.task.name}|{source_sha256()}|{sub.tahun}|{sub.label}"))
     for name in sorted(parameters.get("known") or ()):
         digest.update(text(f"|bidang={name}"))
     for path in sub.files:
@@ -94,12 +92,15 @@ def retry_io(task, task_run, state) -> bool:  # noqa: ARG001 (Prefect's signatur
     retry_condition_fn=retry_io,
     cache_policy=NO_CACHE,
 )
-def load_references(raw: Path, tahun: int) -> dict[str, Reference]:
-    """raw/<tahun>/referensi -> validated reference tables."""
-    refs = raw_folder.load_references(raw, tahun)
+def load_references(
+    raw: Path, tahun: int, office: Office, offices: Reference | None
+) -> dict[str, Reference]:
+    """An office's referensi folder of the year -> validated reference tables."""
+    refs = raw_folder.load_references(raw, tahun, office, offices)
     get_run_logger().info(
-        "Referensi %s: %s",
+        "Referensi %s%s: %s",
         tahun,
+        f" {office.kode_opd}" if office.folder else "",
         ", ".join(f"{n} {r.rows.height} baris" for n, r in refs.items()),
     )
     return refs
@@ -112,9 +113,9 @@ def load_references(raw: Path, tahun: int) -> dict[str, Reference]:
     retry_condition_fn=retry_io,
     cache_policy=NO_CACHE,
 )
-def discover(raw: Path, tahun: int, triwulan: int) -> Discovery:
-    """Raw folder -> each bidang's files per quarter."""
-    found = raw_folder.discover(raw, tahun, triwulan)
+def discover(raw: Path, tahun: int, triwulan: int, office: Office) -> Discovery:
+    """An office's year folder -> each bidang's files per quarter."""
+    found = raw_folder.discover(raw, tahun, triwulan, office)
     get_run_logger().info(
         "%s folder bidang, %s berkas",
         len(found.submissions),
@@ -131,7 +132,7 @@ def discover(raw: Path, tahun: int, triwulan: int) -> Discovery:
     cache_key_fn=submission_key,
     cache_expiration=dt.timedelta(days=CACHE_DAYS),
     persist_result=True,
-    task_run_name="baca-TW{sub.triwulan}-{sub.kode_bidang}",
+    task_run_name="baca-{sub.label}",
 )
 def read_bidang(sub: SubmissionFolder, raw: Path) -> list[ReadResult]:
     """A bidang's folder for a quarter -> its files read as text grids."""
@@ -145,7 +146,7 @@ def read_bidang(sub: SubmissionFolder, raw: Path) -> list[ReadResult]:
     cache_key_fn=submission_key,
     cache_expiration=dt.timedelta(days=CACHE_DAYS),
     persist_result=True,
-    task_run_name="validasi-TW{sub.triwulan}-{sub.kode_bidang}",
+    task_run_name="validasi-{sub.label}",
 )
 def validate_bidang(sub: SubmissionFolder, files: list[ReadResult], known: set[str]) -> Submission:
     """A bidang's read files -> its ingested submission (rows with status, findings)."""
@@ -163,21 +164,21 @@ def validate_bidang(sub: SubmissionFolder, files: list[ReadResult], known: set[s
 
 @task(name="rekonsiliasi", cache_policy=NO_CACHE)
 def reconcile_year(
-    refs: dict[str, Reference],
-    submissions: list[Submission],
-    found: Discovery,
+    years: list[OfficeYear],
     raw: Path,
     tahun: int,
     triwulan: int,
     curated: Path,
+    by_office: bool,
 ) -> Consolidation:
-    """References + submissions -> every curated table of the year, its run id and manifest
-    (findings' status against the current release in `curated`)."""
-    result = consolidation.reconcile_year(refs, submissions, found, raw, tahun, triwulan, curated)
+    """Each office's references + submissions -> every curated table of the year, its run
+    id and manifest (findings' status against the current release in `curated`)."""
+    result = consolidation.reconcile_year(years, raw, tahun, triwulan, curated, by_office=by_office)
     get_run_logger().info(
-        "Rekonsiliasi %s TW%s: %s baris realisasi, %s capaian, %s temuan",
+        "Rekonsiliasi %s TW%s: %s kantor, %s baris realisasi, %s capaian, %s temuan",
         tahun,
         triwulan,
+        len(years),
         result.tables.realisasi_anggaran.height,
         result.tables.capaian_kinerja.height,
         result.tables.temuan.height,
@@ -295,7 +296,7 @@ def konsolidasi(
         tahun, triwulan = _scheduled_quarter()
         get_run_logger().info("Triwulan terjadwal: %s TW%s", tahun, triwulan)
     raw, curated = Path(raw), Path(curated)
-    consolidation.check_quarter(raw, tahun, triwulan)
+    consolidation.check_quarter(triwulan)
     about = f"konsolidasi {tahun} TW{triwulan}"
     with run_lock(curated, tunggu, say=get_run_logger().warning, tentang=about) as waited:
         outcome = _consolidate(tahun, triwulan, raw, curated, paksa)
@@ -309,13 +310,20 @@ def konsolidasi(
 
 def _consolidate(tahun: int, triwulan: int, raw: Path, curated: Path, paksa: bool) -> dict:
     """The steps of a run, under its lock: read, validate, reconcile, gate, publish, summarise."""
-    refs = load_references(raw, tahun)
-    found = discover(raw, tahun, triwulan)
-    known = consolidation.known_bidang(refs)
-    reads = [(sub, read_bidang.submit(sub, raw)) for sub in found.submissions]
-    validated = [validate_bidang.submit(sub, future, known) for sub, future in reads]
-    submissions = [future.result() for future in validated]
-    result = reconcile_year(refs, submissions, found, raw, tahun, triwulan, curated)
+    offices, listing = raw_folder.find_offices(raw, tahun)
+    years = []
+    for office in offices:
+        refs = load_references(raw, tahun, office, listing)
+        found = discover(raw, tahun, triwulan, office)
+        known = consolidation.known_bidang(refs)
+        reads = [(sub, read_bidang.submit(sub, raw)) for sub in found.submissions]
+        validated = [validate_bidang.submit(sub, future, known) for sub, future in reads]
+        years.append((office, refs, found, validated))
+    years = [
+        OfficeYear(office, refs, found, [future.result() for future in validated])
+        for office, refs, found, validated in years
+    ]
+    result = reconcile_year(years, raw, tahun, triwulan, curated, listing is not None)
     rilis = new_release_name(result.run_id)
     checked = gate(result, curated, rilis, paksa)
     release = publish(result, curated, checked, rilis, paksa)

@@ -12,7 +12,7 @@ import hashlib
 import os
 import re
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
@@ -52,13 +52,40 @@ class LkjipError(Exception):
 
 
 @dataclass(frozen=True)
+class Office:
+    """One office of a raw folder: its code (None for a single-office raw folder without
+    opd.csv) and its folder relative to raw ("" when raw holds one office)."""
+
+    kode_opd: str | None = None
+    folder: str = ""
+
+    def year_dir(self, raw: Path, tahun: int) -> Path:
+        """-> the office's folder of the year: raw/<tahun>, or raw/<kode_opd>/<tahun>."""
+        return (raw / self.folder if self.folder else raw) / str(tahun)
+
+
+SINGLE = Office()
+"""The office of a raw folder laid out as raw/<tahun>/..."""
+
+OFFICE_LIST = "opd"
+"""raw/referensi/opd.csv: the offices of a raw folder of many (one folder per kode_opd)."""
+
+
+@dataclass(frozen=True)
 class SubmissionFolder:
-    """Where one bidang's files for one quarter are."""
+    """Where one bidang's files for one quarter are (of one office, when there are several)."""
 
     tahun: int
     triwulan: int
     kode_bidang: str
     files: tuple[Path, ...]
+    kode_opd: str | None = None
+
+    @property
+    def label(self) -> str:
+        """-> how logs and task runs name it: TW4-sekretariat (+ -<kode_opd> of many offices)."""
+        office = f"-{self.kode_opd}" if self.kode_opd else ""
+        return f"TW{self.triwulan}-{self.kode_bidang}{office}"
 
 
 @dataclass(frozen=True)
@@ -187,12 +214,12 @@ class _FolderWalk:
         return found
 
 
-def discover(raw: Path, tahun: int, triwulan: int) -> Discovery:
+def discover(raw: Path, tahun: int, triwulan: int, office: Office = SINGLE) -> Discovery:
     """Raw folder -> each bidang's files for quarters 1..triwulan, files out of place, and
     every entry refused unread with why (links out of raw, FIFOs, devices, loops, empty
     folders named like files)."""
     root = raw.resolve()
-    folders = quarter_folders(raw / str(tahun))
+    folders = quarter_folders(office.year_dir(raw, tahun))
     submissions: list[SubmissionFolder] = []
     misplaced: list[tuple[int, Path]] = []
     refused: list[Refusal] = []
@@ -219,7 +246,9 @@ def discover(raw: Path, tahun: int, triwulan: int) -> Discovery:
             kode = faithful(child.name)
             misplaced.extend((q, p) for p in walked.deeper)
             refused.extend(Refusal(q, kode, p, w) for p, w in walked.refused)
-            submissions.append(SubmissionFolder(tahun, q, kode, tuple(walked.files)))
+            submissions.append(
+                SubmissionFolder(tahun, q, kode, tuple(walked.files), office.kode_opd)
+            )
     return Discovery(tuple(submissions), tuple(misplaced), folders, tuple(refused))
 
 
@@ -295,9 +324,8 @@ def refused_inputs(found: Discovery, raw: Path) -> list[dict]:
     ]
 
 
-def _reference_entry(raw: Path, tahun: int, nama: str) -> Path | None:
-    """-> the first raw/<tahun>/referensi/<nama>.csv|.xlsx|.xls entry there is, of any kind."""
-    folder = raw / str(tahun) / REFERENSI_DIR
+def _reference_entry(folder: Path, nama: str) -> Path | None:
+    """-> the first <folder>/<nama>.csv|.xlsx|.xls entry there is, of any kind."""
     for suffix in REFERENSI_SUFFIXES:
         path = folder / f"{nama}{suffix}"
         if os.path.lexists(path):
@@ -305,23 +333,33 @@ def _reference_entry(raw: Path, tahun: int, nama: str) -> Path | None:
     return None
 
 
-def reference_path(raw: Path, tahun: int, nama: str) -> Path | None:
+def reference_folder(raw: Path, tahun: int, office: Office = SINGLE) -> Path:
+    """-> where an office's reference files of a year are: <year folder>/referensi."""
+    return office.year_dir(raw, tahun) / REFERENSI_DIR
+
+
+def reference_path(raw: Path, tahun: int, nama: str, office: Office = SINGLE) -> Path | None:
     """-> raw/<tahun>/referensi/<nama>.csv (or .xlsx / .xls), None when absent or when it is
     no regular file inside the raw folder (load_reference refuses such a one)."""
-    path = _reference_entry(raw, tahun, nama)
+    path = _reference_entry(reference_folder(raw, tahun, office), nama)
     if path is None or refusal(path, raw.resolve()) is not None or not path.is_file():
         return None
     return path
 
 
-def load_reference(raw: Path, tahun: int, nama: str) -> Reference | None:
+def load_reference(raw: Path, tahun: int, nama: str, office: Office = SINGLE) -> Reference | None:
     """One reference file -> its validated rows; None when the file is absent.
 
     Raises LkjipError when a file is there but cannot be used at all (a link out of the
     raw folder or no regular file, unreadable, or no header row naming its required
     columns, or no row below it): nothing can be reconciled without it.
     """
-    path = _reference_entry(raw, tahun, nama)
+    return _load_reference_in(raw, reference_folder(raw, tahun, office), nama)
+
+
+def _load_reference_in(raw: Path, folder: Path, nama: str) -> Reference | None:
+    """<folder>/<nama>.csv|.xlsx|.xls -> its validated rows (see load_reference)."""
+    path = _reference_entry(folder, nama)
     if path is None:
         return None
     berkas = relative(path, raw)
@@ -361,16 +399,83 @@ def _why_no_rows(grid: pl.DataFrame, nama: str) -> str:
     )
 
 
-def load_references(raw: Path, tahun: int) -> dict[str, Reference]:
-    """raw/<tahun>/referensi -> every reference table; LkjipError if a required one is missing."""
+def load_references(
+    raw: Path, tahun: int, office: Office = SINGLE, offices: Reference | None = None
+) -> dict[str, Reference]:
+    """An office's referensi folder of a year -> every reference table; LkjipError if a
+    required one is missing. With `offices` (raw/referensi/opd.csv of a raw folder of many),
+    the office's row of it is its `opd` reference."""
     loaded = {}
     for nama in REFERENSI:
-        result = load_reference(raw, tahun, nama)
+        result = load_reference(raw, tahun, nama, office)
         if result is None:
             if nama in WAJIB_ADA:
-                raise LkjipError(
-                    f"berkas referensi {nama}.csv tidak ada di {raw / str(tahun) / REFERENSI_DIR}"
-                )
+                folder = reference_folder(raw, tahun, office)
+                raise LkjipError(f"berkas referensi {nama}.csv tidak ada di {folder}")
             continue
         loaded[nama] = result
+    if offices is not None and "opd" not in loaded:
+        loaded["opd"] = office_reference(offices, office)
     return loaded
+
+
+def office_reference(offices: Reference, office: Office) -> Reference:
+    """raw/referensi/opd.csv read -> the office's own `opd` reference: its row, and the
+    file's held-back rows and findings with the first office only (so they count once)."""
+    rows = offices.rows.filter(pl.col("kode_opd") == office.kode_opd)
+    first = offices.rows.height == 0 or offices.rows.get_column("kode_opd")[0] == office.kode_opd
+    if first:
+        return replace(offices, rows=rows)
+    return replace(
+        offices, rows=rows, karantina=offices.karantina.clear(), temuan=offices.temuan.clear()
+    )
+
+
+def office_list_path(raw: Path) -> Path | None:
+    """-> raw/referensi/opd.csv (or .xlsx / .xls) of a raw folder of many offices, if usable."""
+    path = _reference_entry(raw / REFERENSI_DIR, OFFICE_LIST)
+    if path is None or refusal(path, raw.resolve()) is not None or not path.is_file():
+        return None
+    return path
+
+
+def find_offices(raw: Path, tahun: int) -> tuple[list[Office], Reference | None]:
+    """Raw folder -> its offices for the year and, for a raw folder of many, its read
+    raw/referensi/opd.csv. One office when raw/<tahun> exists (its code from its own
+    referensi/opd.csv, when it has one); else one per kode_opd of raw/referensi/opd.csv that
+    has a folder raw/<kode_opd>/<tahun>. LkjipError in one line when neither is there."""
+    if (raw / str(tahun)).is_dir():
+        own = load_reference(raw, tahun, "opd")
+        codes = own.rows.get_column("kode_opd").to_list() if own is not None else []
+        return [Office(codes[0] if codes else None)], None
+    offices = _load_reference_in(raw, raw / REFERENSI_DIR, OFFICE_LIST)
+    if offices is None:
+        raise LkjipError(
+            f"folder {raw / str(tahun)} tidak ada, dan tidak ada daftar kantor "
+            f"{raw / REFERENSI_DIR / 'opd.csv'} untuk folder raw berisi banyak kantor "
+            f"(raw/<kode_opd>/{tahun}/...)"
+        )
+    codes = list(dict.fromkeys(offices.rows.get_column("kode_opd").to_list()))
+    present = [Office(k, faithful(k)) for k in codes if (raw / k / str(tahun)).is_dir()]
+    if not present:
+        raise LkjipError(
+            f"tidak ada folder tahun {tahun} untuk kantor mana pun di "
+            f"{raw / REFERENSI_DIR / 'opd.csv'} (contoh: {raw / codes[0] / str(tahun)})"
+            if codes
+            else f"{raw / REFERENSI_DIR / 'opd.csv'} tidak berisi kantor"
+        )
+    return present, offices
+
+
+def unlisted_offices(raw: Path, tahun: int, offices: list[Office]) -> pl.DataFrame:
+    """A raw folder of many offices -> one V001 for each folder raw/<name>/<tahun> that is
+    not an office of raw/referensi/opd.csv (its files are not read)."""
+    listed = {o.folder for o in offices}
+    drafts = [
+        note("V001:opd", berkas=relative(child, raw), tahun=tahun)
+        for child in _listing(raw)
+        if child.name != REFERENSI_DIR
+        and faithful(child.name) not in listed
+        and (child / str(tahun)).is_dir()
+    ]
+    return pl.concat(drafts) if drafts else empty_draft()

@@ -280,19 +280,62 @@ def _write_parquet(frame: pl.DataFrame, path: Path) -> None:
 
 
 def write_table(folder: Path, table: CuratedTable) -> list[str]:
-    """Table -> its Parquet files under `folder` (one per triwulan when split); -> their paths."""
-    frame = table.frame.drop([c for c in table.partition if c in table.frame.columns])
-    if "triwulan" not in table.partition:
-        _write_parquet(frame, folder / "part-0.parquet")
-        return ["part-0.parquet"]
-    quarters = table.frame.get_column("triwulan")
-    written = []
-    for q in sorted(set(table.triwulan) | set(quarters.unique().to_list())):
-        part = frame.filter(quarters == q)
-        relative = f"triwulan={q}/part-0.parquet"
-        _write_parquet(part, folder / relative)
-        written.append(relative)
+    """Table -> its Parquet files under `folder`, one per value of each partition key after
+    tahun (kode_opd for many offices, then triwulan: every quarter of the run, empty ones
+    too); -> their paths relative to `folder`. A key is kept inside the file where no
+    folder level names it (an empty table of many offices still has its kode_opd column)."""
+    keys = [k for k in table.partition if k != "tahun"]
+    written: list[str] = []
+    _write_parts(folder, table.frame, keys, ["tahun"], table.triwulan, "", written)
     return written
+
+
+def _write_parts(
+    folder: Path,
+    frame: pl.DataFrame,
+    keys: list[str],
+    used: list[str],
+    quarters: tuple[int, ...],
+    prefix: str,
+    written: list[str],
+) -> None:
+    """Write `frame` split by `keys`; `used`: the keys the path above already names."""
+    values = frame.get_column(keys[0]).unique().drop_nulls().to_list() if keys else []
+    if keys and keys[0] == "triwulan":
+        values = sorted(set(quarters) | set(values))
+    if not values:  # no partition left (or no row to split): one file here
+        relative = f"{prefix}part-0.parquet"
+        _write_parquet(frame.drop([c for c in used if c in frame.columns]), folder / relative)
+        written.append(relative)
+        return
+    column = frame.get_column(keys[0])
+    for value in sorted(values):
+        _write_parts(
+            folder,
+            frame.filter(column == value),
+            keys[1:],
+            [*used, keys[0]],
+            quarters,
+            f"{prefix}{keys[0]}={value}/",
+            written,
+        )
+
+
+def read_table(folder: Path, tahun: int | None = None) -> pl.DataFrame | None:
+    """A published table's folder (`curated/<tabel>/tahun=T`, or one inside a release) ->
+    its rows with the partition keys below it back as columns (kode_opd as text,
+    triwulan as Int8, and `tahun` when given); None when nothing is there."""
+    if not any(folder.rglob("*.parquet")):
+        return None
+    frame = pl.scan_parquet(
+        folder,
+        hive_partitioning=True,
+        hive_schema={"kode_opd": pl.String, "triwulan": pl.Int8},
+        missing_columns="insert",
+    ).collect()
+    if tahun is not None:
+        frame = frame.with_columns(tahun=pl.lit(tahun, pl.Int32))
+    return frame
 
 
 def _fsync_dir(folder: Path) -> None:

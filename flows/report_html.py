@@ -778,3 +778,49 @@ def write_html(report: AnnualReport, out: Path, command: str) -> Path:
     return replace_atomically(
         Path(out) / f"lkjip_{report.tahun}.html", lambda p: p.write_text(page, encoding="utf-8")
     )
+
+
+def render_overview(overview: pl.DataFrame, tahun: int, links: dict[str, str]) -> str:
+    """Offices' overview (transforms.report_data.office_overview) + each office's report
+    link -> a self-contained page listing every office: absorption, capaian, open errors."""
+    rows = []
+    for r in overview.iter_rows(named=True):
+        name = r["nama_opd"] or r["kode_opd"]
+        if r["pemerintah_daerah"]:
+            name = f"{name} ({r['pemerintah_daerah']})"
+        link = links.get(r["kode_opd"])
+        cell = f'<a href="{_e(link)}">{_e(name)}</a>' if link else _e(name)
+        tw = f"TW{r['triwulan']}" if r["triwulan"] else "-"
+        rows.append(
+            f"<tr><td>{_e(r['kode_opd'])}</td><td class='nama'>{cell}</td>"
+            f"<td class='tengah'>{tw}</td>"
+            f"<td class='angka'>{angka(r['pagu'])}</td>"
+            f"<td class='angka'>{angka(r['realisasi_kumulatif'])}</td>"
+            f"<td class='angka'>{angka(r['persen_realisasi'], 2)}</td>"
+            f"<td class='angka'>{r['indikator_tercapai']} dari {r['indikator']}</td>"
+            f"<td class='angka'>{r['error_terbuka']}</td></tr>"
+        )
+    title = f"Ringkasan Kinerja Perangkat Daerah Tahun {tahun}"
+    head = (
+        "<tr><th>Kode OPD</th><th>Perangkat Daerah</th><th>Data s.d.</th><th>Pagu (Rp)</th>"
+        "<th>Realisasi (Rp)</th><th>Serapan (%)</th><th>Indikator tercapai (≥ 100%)</th>"
+        "<th>Error terbuka</th></tr>"
+    )
+    return (
+        '<!DOCTYPE html><html lang="id"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_e(title)}</title><style>{CSS}</style></head><body><main>"
+        f"<header><h1>{_e(title)}</h1><p class='meta'>{overview.height} perangkat daerah, "
+        "disusun otomatis dari tabel terkurasi lkjip. Nama kantor dari referensi/opd.csv; "
+        "tiap nama membuka laporan kantor itu.</p></header>"
+        f"<section id='ringkasan-opd'><table><thead>{head}</thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></section></main></body></html>"
+    )
+
+
+def write_overview(overview: pl.DataFrame, tahun: int, out: Path, links: dict[str, str]) -> Path:
+    """Offices' overview -> <out>/lkjip_<tahun>_opd.html."""
+    page = render_overview(overview, tahun, links)
+    return replace_atomically(
+        Path(out) / f"lkjip_{tahun}_opd.html", lambda p: p.write_text(page, encoding="utf-8")
+    )

@@ -18,7 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from flows import raw_folder, releases
-from flows.raw_folder import Discovery
+from flows.raw_folder import Discovery, Office
 
 PROJECT = Path(__file__).resolve().parent.parent
 SOURCE_DIRS = ("flows", "schemas", "transforms")
@@ -54,18 +54,29 @@ def code_version() -> dict[str, str | None]:
     return {"paket": version, "git": commit, "sha256": source_sha256()}
 
 
-def input_files(raw: Path, tahun: int, found: Discovery) -> list[Path]:
-    """-> every input file of the run: references and each bidang's files, sorted."""
-    refs = [
+def input_files(raw: Path, tahun: int, found: list[tuple[Office, Discovery]]) -> list[Path]:
+    """-> every input file of the run, sorted: the list of offices (a raw folder of many),
+    and each office's references and bidang files."""
+    files = {
         p
-        for nama in raw_folder.REFERENSI
-        if (p := raw_folder.reference_path(raw, tahun, nama)) is not None
-    ]
-    exports = [p for sub in found.submissions for p in sub.files]
-    return sorted({*refs, *exports, *(p for _, p in found.misplaced)})
+        for office, discovery in found
+        for p in (
+            *(raw_folder.reference_path(raw, tahun, nama, office) for nama in raw_folder.REFERENSI),
+            *(p for sub in discovery.submissions for p in sub.files),
+            *(p for _, p in discovery.misplaced),
+        )
+        if p is not None
+    }
+    if any(office.folder for office, _ in found):
+        listing = raw_folder.office_list_path(raw)
+        if listing is not None:
+            files.add(listing)
+    return sorted(files)
 
 
-def input_digests(raw: Path, tahun: int, found: Discovery) -> tuple[dict[str, str], dict[str, int]]:
+def input_digests(
+    raw: Path, tahun: int, found: list[tuple[Office, Discovery]]
+) -> tuple[dict[str, str], dict[str, int]]:
     """-> ({input: sha256}, {input: size in bytes}), inputs named relative to the raw folder."""
     files = input_files(raw, tahun, found)
     digests = {raw_folder.relative(p, raw): raw_folder.sha256(p) for p in files}

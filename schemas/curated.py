@@ -21,6 +21,12 @@ def _f(description: str, nullable: bool = False, **checks) -> object:
 
 
 class _CuratedModel(pa.DataFrameModel):
+    kode_opd: str = _f(
+        "Office code (referensi/opd.csv). A raw folder of many offices partitions every table "
+        "by it; a single-office raw folder without opd.csv leaves it null.",
+        nullable=True,
+    )
+
     class Config:
         strict = True
         ordered = True
@@ -46,7 +52,7 @@ class Dpa(_CuratedModel):
     kode_bidang: str = _f("Bidang that owns the program (bidang.csv).", nullable=True)
 
     class Config:
-        unique = ["versi", "kode_sub_kegiatan", "jenis_belanja"]
+        unique = ["kode_opd", "versi", "kode_sub_kegiatan", "jenis_belanja"]
 
 
 class RealisasiAnggaran(_CuratedModel):
@@ -88,7 +94,7 @@ class RealisasiAnggaran(_CuratedModel):
     )
 
     class Config:
-        unique = ["triwulan", "kode_sub_kegiatan", "jenis_belanja"]
+        unique = ["kode_opd", "triwulan", "kode_sub_kegiatan", "jenis_belanja"]
 
     @pa.dataframe_check(name="sisa_anggaran = pagu - realisasi_kumulatif")
     def _sisa(cls, data: pa.PolarsData) -> pl.LazyFrame:
@@ -127,7 +133,7 @@ class CapaianKinerja(_CuratedModel):
     sasaran: str = _f("Sasaran strategis (for IKU rows).", nullable=True)
 
     class Config:
-        unique = ["triwulan", "level", "kode", "indikator"]
+        unique = ["kode_opd", "triwulan", "level", "kode", "indikator"]
 
 
 class Temuan(_CuratedModel):
@@ -205,9 +211,12 @@ class Kode(_CuratedModel):
     """Names of the codes (hierarki.csv): one row per program, kegiatan, sub kegiatan, ..."""
 
     tahun: pl.Int32 = _f("Year of the reference (partition key).")
-    kode: str = _f("Code: 2, 2.17, 2.17.01, 2.17.01.1.01, 2.17.01.1.01.01.", unique=True)
+    kode: str = _f("Code: 2, 2.17, 2.17.01, 2.17.01.1.01, 2.17.01.1.01.01.")
     level: str = _f("urusan, bidang_urusan, program, kegiatan or sub_kegiatan.")
     uraian: str = _f("Name as in the nomenclature.", nullable=True)
+
+    class Config:
+        unique = ["kode_opd", "kode"]
 
 
 class TargetKinerja(_CuratedModel):
@@ -236,7 +245,7 @@ class TargetKinerja(_CuratedModel):
     )
 
     class Config:
-        unique = ["sumber", "tahun_target", "kode", "indikator"]
+        unique = ["kode_opd", "sumber", "tahun_target", "kode", "indikator"]
 
 
 class SerapanAnggaran(_CuratedModel):
@@ -273,7 +282,7 @@ class SerapanAnggaran(_CuratedModel):
     )
 
     class Config:
-        unique = ["triwulan", "tingkat", "kode", "jenis_belanja"]
+        unique = ["kode_opd", "triwulan", "tingkat", "kode", "jenis_belanja"]
 
 
 class AsalAngka(_CuratedModel):
@@ -321,6 +330,7 @@ class AsalAngka(_CuratedModel):
 
     class Config:
         unique = [
+            "kode_opd",
             "triwulan",
             "tabel",
             "kode",
@@ -337,7 +347,6 @@ class Opd(_CuratedModel):
     """The office (referensi/opd.csv, DATA-CONTRACT.md section 5): one row per kode_opd; empty until a run reads one."""  # noqa: E501
 
     tahun: pl.Int32 = _f("Year (partition key).")
-    kode_opd: str = _f("Code of the office (perangkat daerah).")
     nama_opd: str = _f("Name of the office.")
     pemerintah_daerah: str = _f("Regional government it belongs to (Provinsi Banten).")
     kepala: str = _f("Head of office, as signed under the report.", nullable=True)
@@ -361,14 +370,23 @@ MODELS: dict[str, type[_CuratedModel]] = {
 """Curated table name -> its model."""
 
 
-def polars_schema(model: type[_CuratedModel]) -> dict[str, pl.DataType]:
-    """Curated model -> its columns with their polars types, in the published order."""
-    return {name: column.dtype.type for name, column in model.to_schema().columns.items()}
+OFFICE = "kode_opd"
+"""The column every curated table starts with: the office its rows belong to."""
 
 
-def columns(model: type[_CuratedModel]) -> list[str]:
-    """Curated model -> its column names, in the published order."""
-    return list(model.to_schema().columns)
+def polars_schema(model: type[_CuratedModel], office: bool = True) -> dict[str, pl.DataType]:
+    """Curated model -> its columns with their polars types, in the published order
+    (without `kode_opd` unless `office`: one office's tables get it last, all at once)."""
+    return {
+        name: column.dtype.type
+        for name, column in model.to_schema().columns.items()
+        if office or name != OFFICE
+    }
+
+
+def columns(model: type[_CuratedModel], office: bool = True) -> list[str]:
+    """Curated model -> its column names, in the published order (`office`: as above)."""
+    return list(polars_schema(model, office))
 
 
 PARTISI = {

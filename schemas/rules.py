@@ -220,6 +220,10 @@ CEK: dict[str, tuple[str, str]] = {
         "berkas tidak berada langsung di folder raw/<tahun>/TW<triwulan>/<kode_bidang>/ "
         "sehingga tidak diketahui milik bidang dan triwulan mana; berkas tidak dibaca",
     ),
+    "V001:opd": (
+        "V001",
+        "folder kantor ini tidak tercantum di referensi/opd.csv; berkas di dalamnya tidak dibaca",
+    ),
     "V001:bidang": (
         "V001",
         "folder bidang '{kode_bidang}' tidak terdaftar di referensi bidang.csv; berkas tidak "
@@ -352,6 +356,10 @@ SARAN: dict[str, str] = {
         "Perkecil berkas atau lembar ini sampai di bawah batas itu: hapus isi di luar tabel "
         "realisasi (baris, kolom atau sel yang tidak dipakai), perpendek sel yang terlalu "
         "panjang, atau pecah data menjadi beberapa berkas; simpan ulang lalu kirim kembali."
+    ),
+    "V001:opd": (
+        "Tambahkan kantor ini (kode_opd sama dengan nama foldernya) ke referensi/opd.csv, atau "
+        "pindahkan folder ini bila bukan folder kantor, lalu jalankan ulang."
     ),
     "V001:ditolak": (
         "Ganti entri ini dengan berkas .xlsx atau .csv biasa yang dapat dibaca (bukan tautan/"

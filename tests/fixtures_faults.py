@@ -45,7 +45,11 @@ def published_tables(curated: Path) -> dict[str, pl.DataFrame]:
     """Curated folder -> every published table, partition keys back as typed columns."""
     out = {}
     for name in MODELS:
-        frame = pl.scan_parquet(curated / name, hive_partitioning=True).collect()
+        frame = pl.scan_parquet(
+            curated / name,
+            hive_partitioning=True,
+            hive_schema={"tahun": pl.Int32, "kode_opd": pl.String, "triwulan": pl.Int8},
+        ).collect()
         casts = {"tahun": pl.Int32, "triwulan": pl.Int8}
         out[name] = frame.with_columns(
             [pl.col(c).cast(t) for c, t in casts.items() if c in frame.columns]

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from polars.testing import assert_frame_equal
 
 from flows.prefect_flow import konsolidasi, quarter_before
 from flows.serve import CRON, DEPLOYMENT, TIMEZONE, free_port, prefect_server
@@ -242,32 +241,6 @@ def next_quarterly_run(now: dt.datetime) -> dt.datetime:
         for month in (1, 4, 7, 10)
     ]
     return min(c for c in candidates if c > now)
-
-
-# ------------------------------------------------------------------ Dask
-
-
-def test_dask_local_cluster_gives_the_same_tables(demo_run, prefect_api, tmp_path, monkeypatch):
-    from distributed import LocalCluster
-    from prefect_dask import DaskTaskRunner
-
-    # Workers must reach the session's server, and really recompute (not read the cache).
-    monkeypatch.setenv("PREFECT_API_URL", prefect_api)
-    monkeypatch.setenv("PREFECT_TASKS_REFRESH_CACHE", "true")
-    curated = tmp_path / "curated"
-    with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster:
-        flow = konsolidasi.with_options(
-            task_runner=DaskTaskRunner(address=cluster.scheduler_address)
-        )
-        state = flow(tahun=2023, triwulan=4, raw=ROOT / "raw", curated=curated, return_state=True)
-    assert state.is_completed()
-    states = task_states(state.state_details.flow_run_id)
-    validated = {n: s for n, s in states.items() if n.startswith("validasi-")}
-    assert len(validated) == 16 and set(validated.values()) == {"Completed"}
-    for name in TABLES:
-        assert_frame_equal(read_table(curated, name), read_table(demo_run["curated"], name))
 
 
 # ------------------------------------------------------------------ a corrected file

@@ -323,10 +323,14 @@ def _reported(matched: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-CAPAIAN = polars_schema(CapaianKinerja)
+CAPAIAN = polars_schema(CapaianKinerja, office=False)
 # The table's columns that come from the rows and the agreed indicators; the year, the
 # capaian and its predikat are added to them.
-_COLUMNS = [c for c in columns(CapaianKinerja) if c not in ("tahun", "capaian_persen", "predikat")]
+_COLUMNS = [
+    c
+    for c in columns(CapaianKinerja, office=False)
+    if c not in ("tahun", "capaian_persen", "predikat")
+]
 
 
 def _table(matched: pl.DataFrame, agreed: pl.DataFrame, tahun: int, triwulan: int) -> pl.DataFrame:

@@ -21,6 +21,7 @@ from schemas.types import MONEY, ROW
 # (placed on the sheet's own header later), `baris_akhir` the last row of a figure summed
 # from several rows, `akar_ref` the `finding_ref` of the finding this one follows from.
 TEMUAN_DRAFT: dict[str, pl.DataType] = {
+    "kode_opd": pl.String(),
     "tahun": pl.Int32(),
     "triwulan": pl.Int8(),
     "kode_bidang": pl.String(),
@@ -44,7 +45,7 @@ TEMUAN_DRAFT: dict[str, pl.DataType] = {
     "akar_ref": pl.String(),
 }
 
-TEMUAN_ORDER = ["tahun", "triwulan", "kode_bidang", *ROW, "aturan", "kolom"]
+TEMUAN_ORDER = ["kode_opd", "tahun", "triwulan", "kode_bidang", *ROW, "aturan", "kolom"]
 """The order of published findings: by year, quarter, bidang, place, rule, column."""
 
 # The published columns (DATA-CONTRACT.md section 3) and ours after them.
@@ -194,6 +195,7 @@ def _identity_key() -> pl.Expr:
     key = pl.concat_str(
         [
             pl.col("aturan"),
+            pl.col("kode_opd"),  # null for a single office: its ids are unchanged
             pl.col("tahun").cast(pl.String),
             pl.col("triwulan").cast(pl.String),
             pl.col("kode_bidang"),
@@ -298,7 +300,7 @@ def reading_order(temuan: pl.DataFrame) -> pl.DataFrame:
         .then(pl.col("akar"))
         .otherwise(pl.col("temuan_id"))
     )
-    keys = TEMUAN_ORDER[1:]
+    keys = [k for k in TEMUAN_ORDER if k != "tahun" and k in temuan.columns]
     roots = temuan.select(
         _akar=pl.col("temuan_id"),
         _urut_tingkat=(pl.col("tingkat") != "error").cast(pl.Int8),

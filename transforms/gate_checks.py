@@ -19,7 +19,11 @@ from __future__ import annotations
 
 import polars as pl
 
+from schemas.curated import OFFICE
 from schemas.types import LINE, MONEY, ROW
+
+OFFICE_LINE = [OFFICE, *LINE]
+QUARTER = [OFFICE, "triwulan"]
 
 Expectation = tuple[str, dict]
 
@@ -58,7 +62,7 @@ def _flagged_r003(temuan: pl.DataFrame) -> pl.DataFrame:
     """Findings -> the (triwulan, line) an R003 finding names."""
     return (
         temuan.filter(pl.col("aturan") == "R003")
-        .select("triwulan", pl.col("kode").alias("kode_sub_kegiatan"), "jenis_belanja")
+        .select(OFFICE, "triwulan", pl.col("kode").alias("kode_sub_kegiatan"), "jenis_belanja")
         .unique()
         .with_columns(_r003=pl.lit(True))
     )
@@ -69,17 +73,17 @@ def realisasi_frame(realisasi: pl.DataFrame, temuan: pl.DataFrame) -> pl.DataFra
     melebihi_pagu_tanpa_r003 (1 where the cumulative passes the pagu
     and no R003 finding says so: spending above a ceiling is published only with its finding).
     """
-    ordered = realisasi.sort(*LINE, "triwulan").join(
-        _flagged_r003(temuan), on=["triwulan", *LINE], how="left"
+    ordered = realisasi.sort(*OFFICE_LINE, "triwulan").join(
+        _flagged_r003(temuan), on=[*QUARTER, *LINE], how="left"
     )
     above = (pl.col("realisasi_kumulatif") > pl.col("pagu")) & pl.col("_r003").is_null()
     return ordered.with_columns(
         melebihi_pagu_tanpa_r003=above.cast(pl.Int8),
         kenaikan_kumulatif=(
             pl.col("realisasi_kumulatif")
-            - pl.col("realisasi_kumulatif").shift(1).over(LINE).fill_null(0)
+            - pl.col("realisasi_kumulatif").shift(1).over(OFFICE_LINE).fill_null(0)
         ).cast(MONEY),
-        jumlah_triwulan=pl.col("realisasi_triwulan").cum_sum().over(LINE).cast(MONEY),
+        jumlah_triwulan=pl.col("realisasi_triwulan").cum_sum().over(OFFICE_LINE).cast(MONEY),
     ).drop("_r003")
 
 
@@ -91,7 +95,7 @@ def _rows_named(temuan: pl.DataFrame) -> pl.DataFrame:
     last = pl.coalesce("baris_akhir", "baris")
     return (
         temuan.filter(pl.col("baris").is_not_null())
-        .select("berkas", "lembar", baris=pl.int_ranges("baris", last + 1, dtype=pl.Int32))
+        .select(OFFICE, "berkas", "lembar", baris=pl.int_ranges("baris", last + 1, dtype=pl.Int32))
         .explode("baris")
         .unique()
     )
@@ -101,7 +105,7 @@ def _report_totals(serapan: pl.DataFrame) -> pl.DataFrame:
     """serapan_anggaran -> per quarter the grand total the report prints (pagu, realisasi)."""
     total = (pl.col("tingkat") == "jumlah") & (pl.col("jenis_belanja") == "semua")
     return serapan.filter(total).select(
-        "triwulan", pagu_serapan="pagu", realisasi_serapan="realisasi_kumulatif"
+        *QUARTER, pagu_serapan="pagu", realisasi_serapan="realisasi_kumulatif"
     )
 
 
@@ -114,12 +118,12 @@ def _facts_without_source(realisasi: pl.DataFrame, asal: pl.DataFrame) -> pl.Dat
     stated = (peran == "kumulatif") & (sumber == pl.col("triwulan") + 1)
     traced = (
         asal.filter((pl.col("tabel") == "realisasi_anggaran") & (own | stated))
-        .select("triwulan", pl.col("kode").alias("kode_sub_kegiatan"), "jenis_belanja")
+        .select(*QUARTER, pl.col("kode").alias("kode_sub_kegiatan"), "jenis_belanja")
         .unique()
     )
     spent = realisasi.filter(pl.col("realisasi_triwulan") != 0)
-    orphans = spent.join(traced, on=["triwulan", *LINE], how="anti")
-    return orphans.group_by("triwulan").agg(fakta_tanpa_asal=pl.len())
+    orphans = spent.join(traced, on=[*QUARTER, *LINE], how="anti")
+    return orphans.group_by(QUARTER).agg(fakta_tanpa_asal=pl.len())
 
 
 def agreement_frame(
@@ -130,40 +134,61 @@ def agreement_frame(
     serapan: pl.DataFrame,
     asal: pl.DataFrame,
 ) -> pl.DataFrame:
-    """Curated tables -> one row per quarter of totals that must agree between tables."""
-    per_quarter = realisasi.group_by("triwulan", "versi_dpa").agg(
+    """Curated tables -> one row per office and quarter of totals that must agree between
+    tables."""
+    per_quarter = realisasi.group_by(*QUARTER, "versi_dpa").agg(
         pagu_realisasi=pl.col("pagu").sum().cast(MONEY),
         baris_realisasi=pl.len(),
         realisasi_kumulatif=pl.col("realisasi_kumulatif").sum().cast(MONEY),
     )
-    dpa_totals = dpa.group_by("versi").agg(pagu_dpa=pl.col("pagu").sum().cast(MONEY))
-    lines = dpa.select(LINE).unique().height
+    dpa_totals = dpa.group_by(OFFICE, "versi").agg(pagu_dpa=pl.col("pagu").sum().cast(MONEY))
+    lines = dpa.select(OFFICE_LINE).unique().group_by(OFFICE).agg(baris_dpa=pl.len())
     quarters = (
-        realisasi.group_by("triwulan")
+        realisasi.group_by(QUARTER)
         .agg(pl.col("realisasi_triwulan").sum())
-        .sort("triwulan")
-        .select("triwulan", jumlah_triwulan=pl.col("realisasi_triwulan").cum_sum().cast(MONEY))
+        .sort(QUARTER)
+        .select(
+            *QUARTER,
+            jumlah_triwulan=pl.col("realisasi_triwulan").cum_sum().over(OFFICE).cast(MONEY),
+        )
     )
     with_finding = _rows_named(temuan.filter(pl.col("tingkat") == "error"))
     held = karantina.filter(pl.col("status") == "karantina")
-    orphans = held.join(with_finding, on=ROW, how="anti", nulls_equal=True)
+    orphans = (
+        held.join(with_finding, on=[OFFICE, *ROW], how="anti", nulls_equal=True)
+        .group_by(OFFICE)
+        .agg(karantina_tanpa_temuan=pl.len())
+    )
     return (
-        per_quarter.join(dpa_totals, left_on="versi_dpa", right_on="versi", how="left")
-        .join(quarters, on="triwulan", how="left")
-        .join(_report_totals(serapan), on="triwulan", how="left")
-        .join(_facts_without_source(realisasi, asal), on="triwulan", how="left")
+        per_quarter.join(
+            dpa_totals, left_on=[OFFICE, "versi_dpa"], right_on=[OFFICE, "versi"], how="left"
+        )
+        .join(lines, on=OFFICE, how="left")
+        .join(quarters, on=QUARTER, how="left")
+        .join(_report_totals(serapan), on=QUARTER, how="left")
+        .join(_facts_without_source(realisasi, asal), on=QUARTER, how="left")
+        .join(orphans, on=OFFICE, how="left")
         .with_columns(
             pagu_dpa=pl.col("pagu_dpa").fill_null(0).cast(MONEY),
-            baris_dpa=pl.lit(lines, pl.UInt32),
-            karantina_tanpa_temuan=pl.lit(orphans.height, pl.UInt32),
+            baris_dpa=pl.col("baris_dpa").fill_null(0).cast(pl.UInt32),
+            karantina_tanpa_temuan=pl.col("karantina_tanpa_temuan").fill_null(0).cast(pl.UInt32),
             fakta_tanpa_asal=pl.col("fakta_tanpa_asal").fill_null(0).cast(pl.UInt32),
         )
-        .sort("triwulan")
+        .sort(QUARTER)
     )
 
 
 def gate_frames(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
-    """Curated tables by name -> the frames the gate checks, by name (as EXPECTATIONS)."""
+    """Curated tables by name -> the frames the gate checks, by name (as EXPECTATIONS).
+
+    Every check is per office: an unnamed office (kode_opd null, a single-office raw
+    folder without opd.csv) is "" here, so keys always join."""
+    tables = {
+        name: frame.with_columns(pl.col(OFFICE).cast(pl.String).fill_null(""))
+        if OFFICE in frame.columns
+        else frame.with_columns(pl.lit("").alias(OFFICE))
+        for name, frame in tables.items()
+    }
     return {
         "realisasi_anggaran": realisasi_frame(tables["realisasi_anggaran"], tables["temuan"]),
         "keselarasan": agreement_frame(

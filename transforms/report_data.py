@@ -588,3 +588,40 @@ def build(tables: dict[str, pl.DataFrame], tahun: int) -> AnnualReport:
         sources=None if asal_angka is None else report_sources(asal_angka, ra, temuan, triwulan),
         signature=signatory(tables.get("opd")),
     )
+
+
+def office_overview(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """Curated tables of a year of many offices -> one row per office: its name, pagu,
+    realisation and absorption of the last quarter, indicators with a capaian and those
+    reaching 100 %, and its open errors (not accepted)."""
+    serapan, opd = tables["serapan_anggaran"], tables["opd"]
+    last = serapan.group_by("kode_opd").agg(pl.col("triwulan").max().alias("triwulan"))
+    total = (pl.col("tingkat") == "jumlah") & (pl.col("jenis_belanja") == "semua")
+    budget = (
+        serapan.filter(total)
+        .join(last, on=["kode_opd", "triwulan"])
+        .select("kode_opd", "triwulan", "pagu", "realisasi_kumulatif", "persen_realisasi")
+    )
+    capaian = tables["capaian_kinerja"].join(last, on=["kode_opd", "triwulan"])
+    indicators = capaian.group_by("kode_opd").agg(
+        indikator=pl.col("capaian_persen").is_not_null().sum().cast(pl.UInt32),
+        indikator_tercapai=(pl.col("capaian_persen") >= 100).sum().cast(pl.UInt32),
+    )
+    temuan = tables["temuan"]
+    errors = (
+        temuan.filter((pl.col("tingkat") == "error") & ~pl.col("diterima"))
+        .group_by("kode_opd")
+        .agg(error_terbuka=pl.len().cast(pl.UInt32))
+    )
+    names = opd.select("kode_opd", "nama_opd", "pemerintah_daerah").unique("kode_opd")
+    offices = pl.concat(
+        [names.select("kode_opd"), budget.select("kode_opd")], how="vertical_relaxed"
+    ).unique()
+    return (
+        offices.join(names, on="kode_opd", how="left")
+        .join(budget, on="kode_opd", how="left")
+        .join(indicators, on="kode_opd", how="left")
+        .join(errors, on="kode_opd", how="left")
+        .with_columns(pl.col("indikator", "indikator_tercapai", "error_terbuka").fill_null(0))
+        .sort("kode_opd")
+    )

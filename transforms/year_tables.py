@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from schemas.curated import Karantina, Opd, TargetKinerja, columns, polars_schema
+from schemas.curated import MODELS, Karantina, Opd, TargetKinerja, columns, polars_schema
 from schemas.types import MEASURE, ROW
 from transforms import dpa as dpa_stage
 from transforms import finding_history
@@ -31,7 +31,7 @@ from transforms.lineage import figure_sources
 from transforms.reconcile import check_rows, reconcile
 from transforms.reference_files import Reference
 
-KARANTINA = polars_schema(Karantina)
+KARANTINA = polars_schema(Karantina, office=False)
 OPD = polars_schema(Opd)
 
 
@@ -70,6 +70,24 @@ class YearTables:
             "opd": self.opd,
         }
 
+    @staticmethod
+    def combine(parts: list[YearTables]) -> YearTables:
+        """Each office's tables -> one set holding every office's rows (told by kode_opd)."""
+        if len(parts) == 1:
+            return parts[0]
+        tables = {
+            name: pl.concat([p.tables()[name] for p in parts], how="vertical_relaxed")
+            for name in parts[0].tables()
+        }
+        # raw/referensi/opd.csv is counted by every office, one row each: sum them up.
+        counted = (
+            pl.concat([p.hitungan for p in parts], how="vertical_relaxed")
+            .group_by("berkas", "status")
+            .agg(pl.col("baris").sum())
+            .sort("berkas", "status")
+        )
+        return YearTables(**tables, hitungan=counted)
+
 
 def kode_table(hierarki: pl.DataFrame, tahun: int) -> pl.DataFrame:
     """hierarki.csv rows -> the curated `kode` table (first uraian of a code wins; R008 tells)."""
@@ -84,7 +102,7 @@ def kode_table(hierarki: pl.DataFrame, tahun: int) -> pl.DataFrame:
 # The columns of target_kinerja that come from the reference rows; the table adds the
 # year, the source and the year of the target.
 _TARGET_COLUMNS = [
-    c for c in columns(TargetKinerja) if c not in ("tahun", "sumber", "tahun_target")
+    c for c in columns(TargetKinerja, office=False) if c not in ("tahun", "sumber", "tahun_target")
 ]
 
 
@@ -120,7 +138,9 @@ def target_table(indikator: pl.DataFrame, renstra: pl.DataFrame | None, tahun: i
     out = pl.concat(frames, how="vertical_relaxed").with_columns(
         tahun=pl.lit(tahun, pl.Int32), tahun_target=pl.col("tahun_target").cast(pl.Int32)
     )
-    return out.select(columns(TargetKinerja)).sort("sumber", "tahun_target", "kode", "indikator")
+    return out.select(columns(TargetKinerja, office=False)).sort(
+        "sumber", "tahun_target", "kode", "indikator"
+    )
 
 
 def missing_submissions(
@@ -246,22 +266,32 @@ def counts(rows: pl.DataFrame) -> pl.DataFrame:
     return rows.group_by("berkas", "status").agg(baris=pl.len()).sort("berkas", "status")
 
 
-def opd_table(opd: Reference | None, tahun: int) -> pl.DataFrame:
-    """opd.csv rows, when the run has them -> the curated `opd` table (else empty)."""
+def opd_table(opd: Reference | None, tahun: int, kode_opd: str | None = None) -> pl.DataFrame:
+    """opd.csv rows, when the run has them -> the curated `opd` table (else empty); with
+    `kode_opd`, that office's row only."""
     if opd is None or opd.rows.height == 0:
         return pl.DataFrame(schema=OPD)
-    rows = opd.rows
-    return (
-        rows.select(
-            [
-                (pl.col(c) if c in rows.columns else pl.lit(None)).cast(t).alias(c)
-                for c, t in OPD.items()
-                if c != "tahun"
-            ]
-        )
-        .select(pl.lit(tahun, pl.Int32).alias("tahun"), pl.all().exclude("tahun"))
-        .sort("kode_opd")
-    )
+    rows = opd.rows.with_columns(tahun=pl.lit(tahun, pl.Int32))
+    if kode_opd is not None:
+        rows = rows.filter(pl.col("kode_opd") == kode_opd)
+    return rows.select(
+        [
+            (pl.col(c) if c in rows.columns else pl.lit(None)).cast(t).alias(c)
+            for c, t in OPD.items()
+        ]
+    ).sort("kode_opd")
+
+
+def for_office(tables: dict[str, pl.DataFrame], kode_opd: str | None) -> dict[str, pl.DataFrame]:
+    """Curated tables of one office -> each with its `kode_opd` (kept where a table already
+    names its office: temuan, opd), columns in the model's order."""
+    office = pl.lit(kode_opd, pl.String)
+    out = {}
+    for name, frame in tables.items():
+        if "kode_opd" not in frame.columns:
+            frame = frame.with_columns(kode_opd=office)
+        out[name] = frame.select(columns(MODELS[name]))
+    return out
 
 
 def spending_names(kode: pl.DataFrame, bidang: pl.DataFrame) -> pl.DataFrame:
@@ -294,12 +324,14 @@ def _history(
     run_id: str,
     sebelumnya: tuple[pl.DataFrame | None, pl.DataFrame | None],
     ulangan: bool,
+    kode_opd: str | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Final findings -> (with acceptance, its findings and status; the resolved findings)."""
     ref = referensi.get("penerimaan")
     penerimaan = ref.rows if ref is not None and ref.rows.width else None
     extra = finding_history.acceptance_findings(temuan, penerimaan, tahun)
     if extra.height:
+        extra = extra.with_columns(kode_opd=pl.lit(kode_opd, pl.String))
         temuan = pl.concat([temuan, finalize(extra, run_id)]).sort(TEMUAN_ORDER, nulls_last=False)
     temuan = finding_history.accepted(temuan, penerimaan).select(list(TEMUAN))
     temuan, selesai = finding_history.with_status(
@@ -321,6 +353,7 @@ def consolidate(
     temuan_sebelumnya: pl.DataFrame | None = None,
     selesai_sebelumnya: pl.DataFrame | None = None,
     ulangan: bool = False,
+    kode_opd: str | None = None,
 ) -> YearTables:
     """Validated references + ingested submissions -> every curated table of the year.
 
@@ -329,7 +362,8 @@ def consolidate(
     `temuan_sebelumnya` (and `selesai_sebelumnya`) are the `temuan` (and `temuan_selesai`)
     of the year's current release, None before the first: each finding's status is taken
     against them (`ulangan`: that release was made from the same inputs; keep its
-    statuses). The optional reference `penerimaan` marks accepted peringatan.
+    statuses). The optional reference `penerimaan` marks accepted peringatan. `kode_opd`
+    names the office (a raw folder of many offices consolidates each one alone).
     """
     bidang = referensi["bidang"].rows
     dpa_rows = referensi["dpa"].rows.filter(pl.col("tahun") == tahun)
@@ -382,9 +416,18 @@ def consolidate(
         drafts.append(other_drafts)
     kolom = pl.concat([k.kolom for k in kiriman])
     all_drafts = place_columns(pl.concat(drafts, how="vertical_relaxed"), kolom)
-    temuan = finalize(all_drafts.with_columns(pl.col("tahun").fill_null(tahun)), run_id)
+    all_drafts = all_drafts.with_columns(
+        pl.col("tahun").fill_null(tahun), kode_opd=pl.lit(kode_opd, pl.String)
+    )
+    temuan = finalize(all_drafts, run_id)
     temuan, temuan_selesai = _history(
-        temuan, referensi, tahun, run_id, (temuan_sebelumnya, selesai_sebelumnya), ulangan
+        temuan,
+        referensi,
+        tahun,
+        run_id,
+        (temuan_sebelumnya, selesai_sebelumnya),
+        ulangan,
+        kode_opd,
     )
     later = pl.concat([row_held, line_held, kinerja_held], how="vertical_relaxed")
     unknown = pl.concat([k.tak_dikenal for k in kiriman], how="vertical_relaxed")
@@ -402,7 +445,7 @@ def consolidate(
     ).with_columns(pl.col("tahun").fill_null(tahun))
     renstra = referensi["renstra_target"].rows if "renstra_target" in referensi else None
     kode = kode_table(referensi["hierarki"].rows, tahun)
-    return YearTables(
+    tables = YearTables(
         dpa=dpa,
         realisasi_anggaran=realisasi,
         capaian_kinerja=capaian,
@@ -424,6 +467,8 @@ def consolidate(
             run_id=run_id,
             sha256=sha256,
         ),
-        opd=opd_table(referensi.get("opd"), tahun),
+        opd=opd_table(referensi.get("opd"), tahun, kode_opd),
         temuan_selesai=temuan_selesai,
     )
+    named = for_office(tables.tables(), kode_opd)
+    return YearTables(**named, hitungan=tables.hitungan)
