@@ -314,25 +314,26 @@ def sniff_separator(text: str) -> str:
     return max([";", ","], key=score)
 
 
-def check_csv_size(text: str, separator: str) -> None:
-    """CSV text -> nothing, or OverLimit before it is split: too many lines, a line with
+def check_csv_size(lines: pl.Series, separator: str) -> None:
+    """CSV lines -> nothing, or OverLimit before they are split: too many lines, a line with
     too many separators, or too many cells in all (counted on the text, so a 50 MB line of
     `a,` never becomes 25 million cells)."""
-    lines = text.splitlines()
-    if len(lines) > MAX_ROWS:
+    if lines.len() and lines[-1] == "":  # the line break that ends the last line
+        lines = lines.head(-1)
+    count = lines.len()
+    if count > MAX_ROWS:
         raise OverLimit(
-            f"berkas CSV berisi {grouped(len(lines))} baris, melebihi batas "
-            f"{grouped(MAX_ROWS)} baris"
+            f"berkas CSV berisi {grouped(count)} baris, melebihi batas {grouped(MAX_ROWS)} baris"
         )
-    cells = 0
-    for number, line in enumerate(lines, start=1):
-        width = line.count(separator) + 1
-        if width > MAX_COLUMNS:
-            raise OverLimit(
-                f"baris {grouped(number)} berisi {grouped(width)} kolom (dipisah '{separator}'), "
-                f"melebihi batas {grouped(MAX_COLUMNS)} kolom"
-            )
-        cells += width
+    widths = lines.str.count_matches(separator, literal=True) + 1
+    wide = (widths > MAX_COLUMNS).arg_true()
+    if wide.len():
+        number, width = int(wide[0]) + 1, int(widths[int(wide[0])])
+        raise OverLimit(
+            f"baris {grouped(number)} berisi {grouped(width)} kolom (dipisah '{separator}'), "
+            f"melebihi batas {grouped(MAX_COLUMNS)} kolom"
+        )
+    cells = int(widths.sum())
     if cells > MAX_CELLS:
         raise OverLimit(
             f"berkas CSV berisi {grouped(cells)} sel, melebihi batas {grouped(MAX_CELLS)} sel"
@@ -378,16 +379,47 @@ def split_csv(text: str, separator: str) -> tuple[list[list[str]], set[int]]:
 
 
 def read_csv(path: Path, berkas: str) -> SheetGrid:
-    """CSV file -> one text grid; `baris` is the row number Excel shows when it opens it."""
+    """CSV file -> one text grid; `baris` is the row number Excel shows when it opens it.
+
+    A file without quotes (most machine exports) is split by polars' reader in one
+    vectorised pass; a file with quotes goes through the csv module, which knows Excel's
+    quoting (a separator or a line break inside quotes) and marks a line it cannot split
+    with certainty."""
     text = decode(read_bytes(path))
     if not text.strip():
         raise UnreadableFile("berkas kosong")
     separator = sniff_separator(text)
-    check_csv_size(text, separator)
+    lines = pl.Series("line", text.split("\n"), dtype=pl.String)
+    check_csv_size(lines, separator)
+    if '"' not in text and "\r" not in text.replace("\r\n", "\n"):
+        return SheetGrid(berkas, None, _plain_grid(text, separator, lines))
     rows, broken = split_csv(text, separator)
     check_csv_records(rows, separator)
     grid = to_grid([[c.strip() or None for c in row] for row in rows])
     return SheetGrid(berkas, None, grid.with_columns(rusak=pl.col("baris").is_in(sorted(broken))))
+
+
+def _plain_grid(text: str, separator: str, lines: pl.Series) -> pl.DataFrame:
+    """CSV text without quotes -> the same grid `to_grid` makes, split by polars: every
+    record is one line, so a row's number is its line's."""
+    width = int(lines.str.count_matches(separator, literal=True).max() or 0) + 1
+    names = [f"c{c}" for c in range(1, width + 1)]
+    frame = pl.read_csv(
+        io.BytesIO(text.encode("utf-8")),
+        separator=separator,
+        has_header=False,
+        quote_char=None,
+        schema={name: pl.String for name in names},
+        truncate_ragged_lines=True,
+        missing_columns="insert",
+    )
+    cells = [pl.col(n).str.strip_chars().replace("", None).alias(n) for n in names]
+    grid = frame.select(
+        pl.int_range(1, pl.len() + 1, dtype=pl.Int32).alias("baris"), *cells
+    ).filter(pl.any_horizontal(pl.col(names).is_not_null()))
+    used = [n for n in names if grid.get_column(n).null_count() < grid.height]
+    last = max((names.index(n) for n in used), default=-1)
+    return grid.select("baris", *names[: last + 1]).with_columns(rusak=pl.lit(False))
 
 
 # ---------------------------------------------------------------- grid
