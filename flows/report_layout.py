@@ -18,16 +18,16 @@ import polars as pl
 
 from transforms.report_data import AnnualReport, incomplete_note
 
-INSTANSI = "Dinas Koperasi, Usaha Kecil dan Menengah Provinsi Banten"
-"""The reference office, named when the curated `opd` table has no row."""
+UNNAMED = "Perangkat Daerah (nama belum diisi di referensi/opd.csv)"
+"""What the report calls an office whose raw folder has no opd.csv."""
 ROMAWI = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
 
 def instansi(report: AnnualReport) -> str:
-    """Report -> the office's name: from the curated opd table, else the reference office."""
+    """Report -> the office's name and government, from the curated opd table (opd.csv)."""
     name, region = report.signature.nama_opd, report.signature.pemerintah_daerah
     if not name:
-        return INSTANSI
+        return UNNAMED
     return name if not region or region.lower() in name.lower() else f"{name} {region}"
 
 

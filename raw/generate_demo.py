@@ -913,6 +913,7 @@ def generate(out: Path, tahun: int, referensi: Path) -> list[Path]:
     koreksi = KOREKSI[tahun]
     root = out / str(tahun)
     written = copy_referensi(referensi, root / "referensi")
+    written.append(write_opd(root / "referensi"))
 
     dpa = load_dpa(referensi / "dpa.csv", tahun)
     tahunan = allocate_year(dpa, load_tabel_3_6(referensi / "lkjip_tabel_3_6.csv"), koreksi)
@@ -940,6 +941,21 @@ def generate(out: Path, tahun: int, referensi: Path) -> list[Path]:
             folder.mkdir(parents=True, exist_ok=True)
             written += WRITERS[kode_bidang](ktx, folder)
     return written
+
+
+# The reference office: who it is comes from this reference file, never from the pipeline's
+# code. The head of office and the place of signing are not in the shared reference data.
+OPD = (
+    "kode_opd,nama_opd,pemerintah_daerah,kepala,nip_kepala,kota\n"
+    '2.17.0.00.0.00.01.0000,"Dinas Koperasi, Usaha Kecil dan Menengah",Provinsi Banten,,,\n'
+)
+
+
+def write_opd(tujuan: Path) -> Path:
+    """Write <tujuan>/opd.csv: the office of the demo; return its path."""
+    path = tujuan / "opd.csv"
+    path.write_text(OPD, encoding="utf-8")
+    return path
 
 
 def copy_referensi(referensi: Path, tujuan: Path) -> list[Path]:

@@ -18,11 +18,12 @@ import polars as pl
 import pytest
 
 from flows import annual_report, report_html
-from flows.report_layout import INSTANSI
 from flows.report_pdf import BROWSER_FLAGS, write_pdf
 
 TAHUN = 2023
 ROOT = Path(__file__).resolve().parents[1]
+# The demo office, as its referensi/opd.csv names it (name and government).
+INSTANSI = "Dinas Koperasi, Usaha Kecil dan Menengah Provinsi Banten"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 MIN_PAGES, MAX_PAGES = 8, 18  # the demo prints 14 pages; before the print stylesheet, 41
 PX_PER_MM = 96 / 25.4
@@ -293,7 +294,10 @@ def test_the_signature_block_comes_from_opd_csv_and_stays_empty_without_it(tmp_p
 
     raw = tmp_path / "raw"
     shutil.copytree(ROOT / "raw" / "2023", raw / "2023")
+    (raw / "2023" / "referensi" / "opd.csv").unlink()
     without = render_html(build(fixtures_faults.consolidated(raw).tables(), TAHUN), "x")
+    # Without opd.csv no office is named from code: the page says where to name it.
+    assert "nama belum diisi di referensi/opd.csv" in without and INSTANSI not in without
     (raw / "2023" / "referensi" / "opd.csv").write_text(
         "kode_opd,nama_opd,pemerintah_daerah,kepala,nip_kepala,kota\n"
         '2.17.0.00.0.00.01.0000,"Dinas Koperasi, Usaha Kecil dan Menengah",Provinsi Banten,'
