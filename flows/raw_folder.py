@@ -80,11 +80,14 @@ class SubmissionFolder:
     kode_bidang: str
     files: tuple[Path, ...]
     kode_opd: str | None = None
+    office_folder: str = ""
 
     @property
     def label(self) -> str:
-        """-> how logs and task runs name it: TW4-sekretariat (+ -<kode_opd> of many offices)."""
-        office = f"-{self.kode_opd}" if self.kode_opd else ""
+        """-> how logs, task runs and cache keys name it: TW4-sekretariat, and in a raw
+        folder of many offices TW4-sekretariat-<office folder> (files are named from raw,
+        so two offices' identical files are never the same cached result)."""
+        office = f"-{self.office_folder}" if self.office_folder else ""
         return f"TW{self.triwulan}-{self.kode_bidang}{office}"
 
 
@@ -247,7 +250,9 @@ def discover(raw: Path, tahun: int, triwulan: int, office: Office = SINGLE) -> D
             misplaced.extend((q, p) for p in walked.deeper)
             refused.extend(Refusal(q, kode, p, w) for p, w in walked.refused)
             submissions.append(
-                SubmissionFolder(tahun, q, kode, tuple(walked.files), office.kode_opd)
+                SubmissionFolder(
+                    tahun, q, kode, tuple(walked.files), office.kode_opd, office.folder
+                )
             )
     return Discovery(tuple(submissions), tuple(misplaced), folders, tuple(refused))
 
@@ -407,6 +412,8 @@ def load_references(
     the office's row of it is its `opd` reference."""
     loaded = {}
     for nama in REFERENSI:
+        if offices is not None and nama == OFFICE_LIST:
+            continue  # raw/referensi/opd.csv names every office of a raw folder of many
         result = load_reference(raw, tahun, nama, office)
         if result is None:
             if nama in WAJIB_ADA:
@@ -414,8 +421,8 @@ def load_references(
                 raise LkjipError(f"berkas referensi {nama}.csv tidak ada di {folder}")
             continue
         loaded[nama] = result
-    if offices is not None and "opd" not in loaded:
-        loaded["opd"] = office_reference(offices, office)
+    if offices is not None:
+        loaded[OFFICE_LIST] = office_reference(offices, office)
     return loaded
 
 

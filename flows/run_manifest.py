@@ -61,7 +61,12 @@ def input_files(raw: Path, tahun: int, found: list[tuple[Office, Discovery]]) ->
         p
         for office, discovery in found
         for p in (
-            *(raw_folder.reference_path(raw, tahun, nama, office) for nama in raw_folder.REFERENSI),
+            *(
+                raw_folder.reference_path(raw, tahun, nama, office)
+                for nama in raw_folder.REFERENSI
+                # of many offices, raw/referensi/opd.csv names them (an office's own is unread)
+                if not (office.folder and nama == raw_folder.OFFICE_LIST)
+            ),
             *(p for sub in discovery.submissions for p in sub.files),
             *(p for _, p in discovery.misplaced),
         )
