@@ -310,6 +310,7 @@ def konsolidasi(
 
 def _consolidate(tahun: int, triwulan: int, raw: Path, curated: Path, paksa: bool) -> dict:
     """The steps of a run, under its lock: read, validate, reconcile, gate, publish, summarise."""
+    warm_gate()
     offices, listing = raw_folder.find_offices(raw, tahun)
     years = []
     for office in offices:
@@ -342,6 +343,19 @@ def _consolidate(tahun: int, triwulan: int, raw: Path, curated: Path, paksa: boo
         "realisasi_anggaran": result.tables.realisasi_anggaran,
         "tables": result.tables,
     }
+
+
+def warm_gate() -> None:
+    """Import Great Expectations (some 3 s) in a background thread while the files are read,
+    so the gate task at the end of the run does not wait for it."""
+    import importlib
+    import sys
+    import threading
+
+    if "great_expectations" not in sys.modules:
+        threading.Thread(
+            target=importlib.import_module, args=("great_expectations",), daemon=True
+        ).start()
 
 
 def flow_with_runner(dask: str | None = None):

@@ -11,6 +11,7 @@ So rows read = diterima + karantina + ganda + the non-data kinds, for every file
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
@@ -243,6 +244,12 @@ TAK_DIKENAL: dict[str, pl.DataType] = {
 
 def empty_staged(jenis: str) -> pl.DataFrame:
     """Table kind -> a staged frame with no rows but every column (and `status`)."""
+    return pl.DataFrame(schema=_staged_schema(jenis))
+
+
+@functools.cache
+def _staged_schema(jenis: str) -> pl.Schema:
+    """Table kind -> the columns a staged frame has (staged once from a header-only sheet)."""
     kolom = KOLOM[jenis]
     grid = pl.DataFrame(
         {"baris": [1], **{f"c{i}": [k.spellings[0]] for i, k in enumerate(kolom, start=1)}},
@@ -251,7 +258,7 @@ def empty_staged(jenis: str) -> pl.DataFrame:
     header = locate_header(grid)
     stage = stage_keuangan if jenis == KEUANGAN else stage_kinerja
     staged = stage(SheetGrid("", None, grid), header, tahun=0, triwulan=0, kode_bidang="")
-    return staged.with_columns(status=pl.lit("", pl.String)).clear()
+    return staged.with_columns(status=pl.lit("", pl.String)).schema
 
 
 def _combine(frames: list[pl.DataFrame], jenis: str) -> pl.DataFrame:
