@@ -10,7 +10,7 @@ TRIWULAN ?= 4
 
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test serve lint lock clean-venv chromium
+.PHONY: run test serve lint lock clean-venv chromium bench
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,15 @@ serve: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Benchmark: lkjip end to end against a polars floor and a pandas + pandera baseline on
+# generated multi-office roots (benchmark/bench.py). Prints figures and appends them to
+# benchmark/RESULTS.md; asserts nothing. `make bench SIZES=100k`, `make bench PROFILE=1`
+# (a pyinstrument profile of one lkjip run in benchmark/profiles/), BENCH_ARGS for more.
+SIZES ?= 100k 1m 10m
+bench: $(VENV)/.installed
+	$(BIN)/python benchmark/bench.py --sizes $(SIZES) \
+		$(if $(filter 1 yes true,$(PROFILE)),--profile) $(BENCH_ARGS)
 
 # Re-resolve the lock after changing pyproject.toml (needs `uv` on PATH).
 lock:
