@@ -40,7 +40,6 @@ from flows.run_manifest import source_sha256
 from transforms import run_summary
 from transforms.ingest import Submission
 from transforms.reference_files import Reference
-from transforms.sheets import ReadResult
 
 MAX_WORKERS = 2  # polars parallelises inside a task; more threads only add memory
 ZONA = ZoneInfo("Asia/Jakarta")
@@ -125,41 +124,30 @@ def discover(raw: Path, tahun: int, triwulan: int, office: Office) -> Discovery:
 
 
 @task(
-    name="baca-berkas-bidang",
+    name="baca-validasi-bidang",
     retries=2,
     retry_delay_seconds=1,
     retry_condition_fn=retry_io,
     cache_key_fn=submission_key,
     cache_expiration=dt.timedelta(days=CACHE_DAYS),
     persist_result=True,
-    task_run_name="baca-{sub.label}",
+    task_run_name="bidang-{sub.label}",
 )
-def read_bidang(sub: SubmissionFolder, raw: Path) -> list[ReadResult]:
-    """A bidang's folder for a quarter -> its files read as text grids."""
+def ingest_bidang(sub: SubmissionFolder, raw: Path, known: set[str]) -> Submission:
+    """A bidang's folder for a quarter -> its files read and validated: its ingested
+    submission (rows with status, findings). One task per bidang-quarter: the files' text
+    grids live only inside it, and only the submission is kept (and cached)."""
     files = raw_folder.read_submission(sub, raw)
-    get_run_logger().info("TW%s %s: %s berkas dibaca", sub.triwulan, sub.kode_bidang, len(files))
-    return files
-
-
-@task(
-    name="validasi-bidang",
-    cache_key_fn=submission_key,
-    cache_expiration=dt.timedelta(days=CACHE_DAYS),
-    persist_result=True,
-    task_run_name="validasi-{sub.label}",
-)
-def validate_bidang(sub: SubmissionFolder, files: list[ReadResult], known: set[str]) -> Submission:
-    """A bidang's read files -> its ingested submission (rows with status, findings)."""
-    kiriman = raw_folder.validate_submission(sub, files, known)
+    submission = raw_folder.validate_submission(sub, files, known)
     get_run_logger().info(
-        "TW%s %s: %s baris keuangan, %s baris kinerja, %s temuan",
-        sub.triwulan,
-        sub.kode_bidang,
-        kiriman.keuangan.height,
-        kiriman.kinerja.height,
-        kiriman.temuan.height,
+        "%s: %s berkas, %s baris keuangan, %s baris kinerja, %s temuan",
+        sub.label,
+        len(files),
+        submission.keuangan.height,
+        submission.kinerja.height,
+        submission.temuan.height,
     )
-    return kiriman
+    return submission
 
 
 @task(name="rekonsiliasi", cache_policy=NO_CACHE)
@@ -317,12 +305,11 @@ def _consolidate(tahun: int, triwulan: int, raw: Path, curated: Path, paksa: boo
         refs = load_references(raw, tahun, office, listing)
         found = discover(raw, tahun, triwulan, office)
         known = consolidation.known_bidang(refs)
-        reads = [(sub, read_bidang.submit(sub, raw)) for sub in found.submissions]
-        validated = [validate_bidang.submit(sub, future, known) for sub, future in reads]
-        years.append((office, refs, found, validated))
+        ingested = [ingest_bidang.submit(sub, raw, known) for sub in found.submissions]
+        years.append((office, refs, found, ingested))
     years = [
-        OfficeYear(office, refs, found, [future.result() for future in validated])
-        for office, refs, found, validated in years
+        OfficeYear(office, refs, found, [future.result() for future in ingested])
+        for office, refs, found, ingested in years
     ]
     result = reconcile_year(years, raw, tahun, triwulan, curated, listing is not None)
     rilis = new_release_name(result.run_id)

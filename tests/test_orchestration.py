@@ -286,11 +286,10 @@ def test_a_corrected_file_is_picked_up_by_the_next_run(raw_copy, tmp_path, prefe
     assert changed == {name}
 
     states = task_states(second.state_details.flow_run_id)
-    assert states["baca-TW2-pemberdayaan-koperasi"] == "Completed"
-    assert states["validasi-TW2-pemberdayaan-koperasi"] == "Completed"
+    assert states["bidang-TW2-pemberdayaan-koperasi"] == "Completed"
     others = {
         n: s
         for n, s in states.items()
-        if n.startswith(("baca-", "validasi-")) and "TW2-pemberdayaan-koperasi" not in n
+        if n.startswith("bidang-") and "TW2-pemberdayaan-koperasi" not in n
     }
-    assert len(others) == 30 and set(others.values()) == {"Cached"}
+    assert len(others) == 15 and set(others.values()) == {"Cached"}
