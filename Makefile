@@ -1,5 +1,5 @@
 # The two commands of the README: `make run` and `make test`.
-# Everything installs from requirements.lock (hash-pinned), so a fresh machine with
+# Everything installs from requirements.txt (hash-pinned), so a fresh machine with
 # only Python 3.11 gets exactly the versions the suite was run with.
 
 PYTHON ?= python3.11
@@ -12,9 +12,9 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test serve lint lock clean-venv chromium bench
 
-$(VENV)/.installed: requirements.lock pyproject.toml
+$(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -qq --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip install -qq --disable-pip-version-check --require-hashes --no-deps -r requirements.txt
 	$(BIN)/python -m pip install -qq --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
@@ -54,7 +54,7 @@ bench: $(VENV)/.installed
 # Re-resolve the lock after changing pyproject.toml (needs `uv` on PATH).
 lock:
 	uv pip compile pyproject.toml --extra dev --generate-hashes --universal \
-		--python-version 3.11 -o requirements.lock
+		--python-version 3.11 -o requirements.txt
 
 clean-venv:
 	rm -rf $(VENV)

@@ -7,7 +7,7 @@ must do at least. Each CSV is read with `pl.read_csv` (all columns as text, no h
 its separator and encoding sniffed from its first bytes; Windows-1252 is read as lossy
 UTF-8, which polars does natively), each workbook's first sheet with
 `pl.read_excel(engine="calamine")`. That engine needs `fastexcel`, which is not in
-requirements.lock: without it the sheet is read with python-calamine (the reader
+requirements.txt: without it the sheet is read with python-calamine (the reader
 fastexcel wraps, and the one lkjip uses) and every cell turned into text, the way lkjip
 keeps it. Each file is written to its own Parquet file. Prints one JSON line of counts
 (the wall time and memory are measured by benchmark/bench.py around this process).
