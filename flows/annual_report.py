@@ -19,6 +19,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.raw_folder import LkjipError
+from flows.release_store import PARTITION_TYPES
 from flows.report_html import write_html, write_overview
 from flows.report_xlsx import write_xlsx
 from schemas.curated import MODELS
@@ -51,7 +52,7 @@ def read_curated(curated: Path, tahun: int) -> dict[str, pl.DataFrame]:
         name: pl.scan_parquet(
             curated / name,
             hive_partitioning=True,
-            hive_schema={"tahun": pl.Int32, "kode_opd": pl.String, "triwulan": pl.Int8},
+            hive_schema=PARTITION_TYPES,
         )
         .filter(pl.col("tahun") == tahun)
         .collect()

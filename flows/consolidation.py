@@ -133,7 +133,8 @@ def reconcile_year(
     """Each office's references and validated submissions -> the consolidated year."""
     inputs, sizes = input_digests(raw, tahun, [(y.office, y.found) for y in years])
     run_id = run_identity(inputs, code_version(), tahun, triwulan)
-    previous = previous_findings(curated, tahun, inputs) if curated is not None else {}
+    before = active_manifest(curated, tahun) if curated is not None else None
+    previous = previous_findings(curated, tahun, inputs, before) if curated is not None else {}
     unlisted = unlisted_offices(raw, tahun, [y.office for y in years]) if by_office else None
     parts = [
         reconcile_office(
@@ -142,7 +143,6 @@ def reconcile_year(
         for i, y in enumerate(years)
     ]
     tables = YearTables.combine(parts)
-    before = active_manifest(curated, tahun) if curated is not None else None
     manifest = build_manifest(
         run_id, tahun, triwulan, inputs, sizes, tables.hitungan, tables.temuan, before
     )
@@ -191,15 +191,18 @@ def reconcile_office(
     )
 
 
-def previous_findings(curated: Path, tahun: int, inputs: dict[str, str]) -> dict:
+def previous_findings(
+    curated: Path, tahun: int, inputs: dict[str, str], manifest: dict | None
+) -> dict:
     """-> `temuan` and `temuan_selesai` of the year's current release (those it has), and
-    `ulangan`: whether that release was made from these very inputs (same sha256 each).
+    `ulangan`: whether that release (its `manifest`) was made from these very inputs (same
+    sha256 each).
     """
     release = active_release(curated, tahun)
     out: dict = {}
     if release is None:
         return out
-    manifest = active_manifest(curated, tahun) or {}
+    manifest = manifest or {}
     before = {m["berkas"]: m["sha256"] for m in manifest.get("masukan", [])}
     out["ulangan"] = before == inputs
     for name in ("temuan", "temuan_selesai"):

@@ -48,6 +48,8 @@ RILIS = ".rilis"
 AKTIF = "aktif"
 MANIFEST = "manifest.json"
 DATA_DOCS = "data_docs"
+PARTITION_TYPES = {"tahun": pl.Int32, "kode_opd": pl.String, "triwulan": pl.Int8}
+"""The hive partition keys of the curated tables and their types, for every reader."""
 KEEP_RELEASES = 3
 
 
@@ -330,7 +332,7 @@ def read_table(folder: Path, tahun: int | None = None) -> pl.DataFrame | None:
     frame = pl.scan_parquet(
         folder,
         hive_partitioning=True,
-        hive_schema={"kode_opd": pl.String, "triwulan": pl.Int8},
+        hive_schema=PARTITION_TYPES,
         missing_columns="insert",
     ).collect()
     if tahun is not None:
