@@ -20,6 +20,7 @@ summary artifacts; an analyst, a notebook or a test calls them directly. The ste
 
 from __future__ import annotations
 
+import io
 import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -27,7 +28,7 @@ from pathlib import Path
 import polars as pl
 from pandera.errors import SchemaErrors
 
-from flows.quality_gate import GateOutcome, run_gate
+from flows.quality_gate import GateOutcome, check_frames, run_gate
 from flows.raw_folder import (
     Discovery,
     LkjipError,
@@ -55,9 +56,11 @@ from flows.release_store import (
     refuse_less,
     run_lock,
     staging_dir,
+    write_table,
 )
 from flows.run_manifest import build_manifest, code_version, input_digests, run_identity
 from schemas.curated import MODELS, PARTISI
+from transforms.gate_checks import gate_frames
 from transforms.ingest import Submission
 from transforms.reference_files import Reference
 from transforms.year_tables import YearTables, consolidate
@@ -66,7 +69,14 @@ from transforms.year_tables import YearTables, consolidate
 @dataclass(frozen=True)
 class Consolidation:
     """A consolidated year up to a quarter: its curated tables, identity and manifest.
-    `by_office`: the raw folder held many offices (the tables partition by kode_opd)."""
+    `by_office`: the raw folder held many offices (the tables partition by kode_opd).
+
+    `spill`: when set, asal_angka (a row per figure read, the one table that grows with
+    the input) was written office by office to Parquet under this folder as each office
+    was reconciled, partitioned as it is published: `tables.asal_angka` is then empty,
+    `spilled` counts its rows by table, `gate` holds the quality gate's frames computed
+    per office from the whole tables, and `table(name)` reads a table back whole.
+    """
 
     tahun: int
     triwulan: int
@@ -74,6 +84,19 @@ class Consolidation:
     tables: YearTables
     manifest: dict
     by_office: bool = False
+    spill: Path | None = None
+    spilled: dict[str, int] | None = None
+    gate: dict[str, pl.DataFrame] | None = None
+
+    def table(self, name: str) -> pl.DataFrame:
+        """-> a curated table whole, read back from the spill folder when it was spilled."""
+        frame = self.tables.tables()[name]
+        if self.spill is None or name not in (self.spilled or {}):
+            return frame
+        back = read_table(self.spill / name, self.tahun) if self.spilled[name] else None
+        if back is None:
+            return frame
+        return back.select(frame.columns).cast(frame.schema)
 
 
 @dataclass(frozen=True)
@@ -98,73 +121,99 @@ def check_quarter(triwulan: int) -> None:
 
 
 def consolidate_year(
-    raw: Path, tahun: int, triwulan: int, *, curated: Path | None = None
+    raw: Path,
+    tahun: int,
+    triwulan: int,
+    *,
+    curated: Path | None = None,
+    spill: Path | None = None,
 ) -> Consolidation:
     """raw -> every curated table of quarters 1..triwulan, its run id and manifest.
 
     `raw` holds one office (raw/<tahun>/...) or many (raw/<kode_opd>/<tahun>/..., listed in
-    raw/referensi/opd.csv): each office is consolidated alone, its rows marked by kode_opd.
-    With `curated`, each finding's status (baru, masih_ada, selesai) and the manifest's
-    changes are taken against the year's current release there; nothing is written.
+    raw/referensi/opd.csv): each office is read, validated and reconciled alone, its rows
+    marked by kode_opd, before the next office is read. With `curated`, each finding's
+    status (baru, masih_ada, selesai) and the manifest's changes are taken against the
+    year's current release there; nothing is written there. With `spill` (a folder, for
+    many offices), each office's `asal_angka` rows (one per figure read) go to Parquet
+    there as they are made instead of staying in memory (see `Consolidation.spill`).
     """
     check_quarter(triwulan)
     offices, listing = find_offices(raw, tahun)
-    years = []
-    for office in offices:
+    found = [(office, discover(raw, tahun, triwulan, office)) for office in offices]
+    plan = plan_year(raw, tahun, triwulan, found, curated, by_office=listing is not None)
+    parts = []
+    for office, discovery in found:
         refs = load_references(raw, tahun, office, listing)
-        found = discover(raw, tahun, triwulan, office)
         known = known_bidang(refs)
         submissions = [
-            validate_submission(sub, read_submission(sub, raw), known) for sub in found.submissions
+            validate_submission(sub, read_submission(sub, raw), known)
+            for sub in discovery.submissions
         ]
-        years.append(OfficeYear(office, refs, found, submissions))
-    return reconcile_year(years, raw, tahun, triwulan, curated, by_office=listing is not None)
+        year = OfficeYear(office, refs, discovery, submissions)
+        parts.append(reconcile_office(year, plan, first=not parts, spill=spill))
+    return finish_year(plan, found, parts, spill=spill)
 
 
-def reconcile_year(
-    years: list[OfficeYear],
+@dataclass(frozen=True)
+class YearPlan:
+    """What every office's reconciliation of a run shares: the run's identity, its inputs'
+    digests, the current release's manifest and findings, and the raw folder's own findings."""
+
+    raw: Path
+    tahun: int
+    triwulan: int
+    run_id: str
+    inputs: dict[str, str]
+    sizes: dict[str, int]
+    before: dict | None
+    previous: dict
+    unlisted: pl.DataFrame | None
+    by_office: bool
+
+
+def plan_year(
     raw: Path,
     tahun: int,
     triwulan: int,
+    found: list[tuple[Office, Discovery]],
     curated: Path | None = None,
     *,
     by_office: bool = False,
-) -> Consolidation:
-    """Each office's references and validated submissions -> the consolidated year."""
-    inputs, sizes = input_digests(raw, tahun, [(y.office, y.found) for y in years])
+) -> YearPlan:
+    """Each office's discovered files -> the run's plan (identity from the inputs' content)."""
+    inputs, sizes = input_digests(raw, tahun, found)
     run_id = run_identity(inputs, code_version(), tahun, triwulan)
     before = active_manifest(curated, tahun) if curated is not None else None
     previous = previous_findings(curated, tahun, inputs, before) if curated is not None else {}
-    unlisted = unlisted_offices(raw, tahun, [y.office for y in years]) if by_office else None
-    parts = [
-        reconcile_office(
-            y, raw, tahun, triwulan, run_id, inputs, previous, unlisted if i == 0 else None
-        )
-        for i, y in enumerate(years)
-    ]
-    tables = YearTables.combine(parts)
-    manifest = build_manifest(
-        run_id, tahun, triwulan, inputs, sizes, tables.hitungan, tables.temuan, before
+    unlisted = unlisted_offices(raw, tahun, [o for o, _ in found]) if by_office else None
+    return YearPlan(
+        raw, tahun, triwulan, run_id, inputs, sizes, before, previous, unlisted, by_office
     )
-    manifest["ditolak"] = [r for y in years for r in refused_inputs(y.found, raw)]
-    if by_office:
-        manifest["kantor"] = [y.office.kode_opd for y in years]
-    return Consolidation(tahun, triwulan, run_id, tables, manifest, by_office)
+
+
+@dataclass(frozen=True)
+class OfficePart:
+    """One office's reconciled tables. When spilled, `tables.asal_angka` is empty: its
+    `spilled` rows are in Parquet under the spill folder, and `gate` holds the gate's
+    frames (transforms/gate_checks.py) computed from the office's whole tables."""
+
+    tables: YearTables
+    spilled: int = 0
+    gate: dict[str, pl.DataFrame] | None = None
+
+
+SPILLED = "asal_angka"  # the one table with a row per figure read: written as it is made
 
 
 def reconcile_office(
-    year: OfficeYear,
-    raw: Path,
-    tahun: int,
-    triwulan: int,
-    run_id: str,
-    inputs: dict[str, str],
-    previous: dict,
-    extra: pl.DataFrame | None = None,
-) -> YearTables:
+    year: OfficeYear, plan: YearPlan, *, first: bool = True, spill: Path | None = None
+) -> OfficePart:
     """One office's year -> its curated tables (findings' status against its own previous
-    ones); `extra`: findings about the raw folder itself, kept with this office."""
+    ones). The `first` office also keeps the findings about the raw folder itself. With
+    `spill`, its asal_angka is checked against its model and written there."""
     kode_opd = year.office.kode_opd
+    previous = plan.previous
 
     def own(frame: pl.DataFrame | None) -> pl.DataFrame | None:
         if frame is None or kode_opd is None or "kode_opd" not in frame.columns:
@@ -172,22 +221,106 @@ def reconcile_office(
         return frame.filter(pl.col("kode_opd") == kode_opd)
 
     found = year.found
-    other = misplaced_findings(found, raw)
-    if extra is not None and extra.height:
-        other = pl.concat([other, extra], how="vertical_relaxed")
-    return consolidate(
+    other = misplaced_findings(found, plan.raw)
+    if first and plan.unlisted is not None and plan.unlisted.height:
+        other = pl.concat([other, plan.unlisted], how="vertical_relaxed")
+    tables = consolidate(
         year.refs,
         year.submissions,
-        tahun=tahun,
-        triwulan=triwulan,
-        run_id=run_id,
+        tahun=plan.tahun,
+        triwulan=plan.triwulan,
+        run_id=plan.run_id,
         sent={(s.triwulan, s.kode_bidang) for s in found.submissions if s.files},
         other_drafts=other,
-        sha256=inputs,
+        sha256=plan.inputs,
         temuan_sebelumnya=own(previous.get("temuan")),
         selesai_sebelumnya=own(previous.get("temuan_selesai")),
         ulangan=bool(previous.get("ulangan")),
         kode_opd=kode_opd,
+    )
+    part = OfficePart(tables) if spill is None else _spill(tables, plan, spill)
+    return _compacted(part)
+
+
+def _compacted(part: OfficePart) -> OfficePart:
+    """An office's part -> the same in buffers of its own. A filtered or joined polars
+    frame can keep the whole buffers of the frames it came from (text columns are views):
+    kept as they are, each office's few hundred result rows held its every staged row in
+    memory, and a run's memory grew with the number of offices."""
+
+    def copy(frame: pl.DataFrame) -> pl.DataFrame:
+        buffer = io.BytesIO()
+        frame.write_ipc(buffer, compression="uncompressed")
+        buffer.seek(0)
+        return pl.read_ipc(buffer)
+
+    tables = part.tables
+    fresh = {name: copy(frame) for name, frame in tables.tables().items()}
+    if tables.temuan_selesai is None:
+        fresh["temuan_selesai"] = None
+    gate = {name: copy(frame) for name, frame in part.gate.items()} if part.gate else part.gate
+    return replace(part, tables=replace(tables, **fresh, hitungan=copy(tables.hitungan)), gate=gate)
+
+
+def _spill(tables: YearTables, plan: YearPlan, spill: Path) -> OfficePart:
+    """An office's tables -> the same without asal_angka's rows, written under `spill`
+    (partitioned as published) once they fit their model; the gate's frames computed first."""
+    frame = getattr(tables, SPILLED)
+    check_types({SPILLED: frame})
+    gate = gate_frames(tables.tables())
+    if frame.height:
+        table = CuratedTable(
+            frame,
+            partition=_partition(SPILLED, plan.by_office),
+            triwulan=tuple(range(1, plan.triwulan + 1)),
+        )
+        try:
+            write_table(spill / SPILLED, table)
+        except OSError as error:
+            doing = f"menulis tabel {SPILLED} sementara ke {spill}"
+            raise PublishError(os_error_text(error, doing)) from None
+    return OfficePart(replace(tables, **{SPILLED: frame.clear()}), frame.height, gate)
+
+
+def finish_year(
+    plan: YearPlan,
+    found: list[tuple[Office, Discovery]],
+    parts: list[OfficePart],
+    *,
+    spill: Path | None = None,
+) -> Consolidation:
+    """Each office's reconciled part -> the consolidated year with its manifest."""
+    tables = YearTables.combine([p.tables for p in parts])
+    manifest = build_manifest(
+        plan.run_id,
+        plan.tahun,
+        plan.triwulan,
+        plan.inputs,
+        plan.sizes,
+        tables.hitungan,
+        tables.temuan,
+        plan.before,
+    )
+    manifest["ditolak"] = [r for _, d in found for r in refused_inputs(d, plan.raw)]
+    if plan.by_office:
+        manifest["kantor"] = [o.kode_opd for o, _ in found]
+    spilled = None
+    if spill is not None:
+        spilled = {SPILLED: sum(p.spilled for p in parts)}
+        gate = {
+            name: pl.concat([p.gate[name] for p in parts], how="vertical_relaxed")
+            for name in parts[0].gate
+        }
+    return Consolidation(
+        plan.tahun,
+        plan.triwulan,
+        plan.run_id,
+        tables,
+        manifest,
+        plan.by_office,
+        spill=spill,
+        spilled=spilled,
+        gate=gate if spill is not None else None,
     )
 
 
@@ -212,10 +345,12 @@ def previous_findings(
     return out
 
 
-def check_types(tables: YearTables) -> None:
-    """Every curated table against its pandera model (schemas/curated.py): types, values,
-    keys and the rules within a row. LkjipError in one line naming what is off."""
-    for name, frame in tables.tables().items():
+def check_types(tables: YearTables | dict[str, pl.DataFrame]) -> None:
+    """Every curated table (or those given by name) against its pandera model
+    (schemas/curated.py): types, values, keys and the rules within a row. LkjipError in
+    one line naming what is off."""
+    frames = tables.tables() if isinstance(tables, YearTables) else tables
+    for name, frame in frames.items():
         try:
             MODELS[name].validate(frame, lazy=True)
         except SchemaErrors as errors:
@@ -243,7 +378,11 @@ def check(result: Consolidation, curated: Path, rilis: str, *, paksa: bool = Fal
     staging = staging_dir(curated, tahun, rilis)
     passed = False
     try:
-        outcome = run_gate(result.tables.tables(), staging / DATA_DOCS, tahun)
+        docs = staging / DATA_DOCS
+        if result.gate is not None:  # spilled: the gate's frames were made office by office
+            outcome = check_frames(result.gate, docs, tahun)
+        else:
+            outcome = run_gate(result.tables.tables(), docs, tahun)
         passed = outcome.passed
         if not passed:
             kept = keep_rejected_docs(curated, tahun, staging / DATA_DOCS)
@@ -291,12 +430,25 @@ def write_release(
         name: CuratedTable(frame, partition=_partition(name, result.by_office), triwulan=quarters)
         for name, frame in result.tables.tables().items()
     }
+    written = {  # spilled tables: their parts are already written, partitioned as published
+        name: (result.spill / name, rows)
+        for name, rows in (result.spilled or {}).items()
+        if rows and result.spill is not None
+    }
     manifest = {
         **result.manifest,
         "gerbang_mutu": {"lulus": checked.passed, "harapan": checked.results},
     }
     return publish_year(
-        curated, result.tahun, result.run_id, tables, manifest, paksa=paksa, name=rilis, say=say
+        curated,
+        result.tahun,
+        result.run_id,
+        tables,
+        manifest,
+        paksa=paksa,
+        name=rilis,
+        say=say,
+        written=written,
     )
 
 

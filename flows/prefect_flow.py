@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import shutil
 from dataclasses import replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -26,7 +27,7 @@ from prefect.context import TaskRunContext
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows import consolidation, raw_folder
-from flows.consolidation import Consolidation, OfficeYear
+from flows.consolidation import Consolidation, OfficePart, OfficeYear, YearPlan
 from flows.quality_gate import GateOutcome
 from flows.raw_folder import Discovery, LkjipError, Office, SubmissionFolder
 from flows.release_store import (
@@ -35,6 +36,7 @@ from flows.release_store import (
     docs_link,
     new_release_name,
     run_lock,
+    spill_dir,
 )
 from flows.run_manifest import source_sha256
 from transforms import run_summary
@@ -131,6 +133,7 @@ def discover(raw: Path, tahun: int, triwulan: int, office: Office) -> Discovery:
     cache_key_fn=submission_key,
     cache_expiration=dt.timedelta(days=CACHE_DAYS),
     persist_result=True,
+    cache_result_in_memory=False,
     task_run_name="bidang-{sub.label}",
 )
 def ingest_bidang(sub: SubmissionFolder, raw: Path, known: set[str]) -> Submission:
@@ -150,23 +153,60 @@ def ingest_bidang(sub: SubmissionFolder, raw: Path, known: set[str]) -> Submissi
     return submission
 
 
-@task(name="rekonsiliasi", cache_policy=NO_CACHE)
-def reconcile_year(
-    years: list[OfficeYear],
+@task(name="rencana-run", cache_policy=NO_CACHE)
+def plan_year(
     raw: Path,
     tahun: int,
     triwulan: int,
+    found: list[tuple[Office, Discovery]],
     curated: Path,
     by_office: bool,
+) -> YearPlan:
+    """Every office's discovered files -> the run's identity from their content, and the
+    current release's findings every office's are compared with."""
+    plan = consolidation.plan_year(raw, tahun, triwulan, found, curated, by_office=by_office)
+    get_run_logger().info("Run %s: %s berkas masukan", plan.run_id, len(plan.inputs))
+    return plan
+
+
+@task(name="rekonsiliasi-kantor", cache_policy=NO_CACHE, task_run_name="kantor-{label}")
+def reconcile_office(
+    office: Office,
+    refs: dict[str, Reference],
+    found: Discovery,
+    submissions: list[Submission],
+    plan: YearPlan,
+    first: bool,
+    spill: Path | None,
+    label: str,
+) -> OfficePart:
+    """One office's validated submissions -> its curated tables (asal_angka written to
+    `spill` when given). The office's rows are let go when this task ends."""
+    year = OfficeYear(office, refs, found, submissions)
+    part = consolidation.reconcile_office(year, plan, first=first, spill=spill)
+    get_run_logger().info(
+        "Rekonsiliasi %s: %s baris realisasi, %s temuan",
+        label,
+        part.tables.realisasi_anggaran.height,
+        part.tables.temuan.height,
+    )
+    return part
+
+
+@task(name="rekonsiliasi", cache_policy=NO_CACHE)
+def finish_year(
+    plan: YearPlan,
+    found: list[tuple[Office, Discovery]],
+    parts: list[OfficePart],
+    spill: Path | None,
 ) -> Consolidation:
-    """Each office's references + submissions -> every curated table of the year, its run
-    id and manifest (findings' status against the current release in `curated`)."""
-    result = consolidation.reconcile_year(years, raw, tahun, triwulan, curated, by_office=by_office)
+    """Each office's tables -> every curated table of the year, its run id and manifest."""
+    result = consolidation.finish_year(plan, found, parts, spill=spill)
     get_run_logger().info(
         "Rekonsiliasi %s TW%s: %s kantor, %s baris realisasi, %s capaian, %s temuan",
-        tahun,
-        triwulan,
-        len(years),
+        plan.tahun,
+        plan.triwulan,
+        len(parts),
         result.tables.realisasi_anggaran.height,
         result.tables.capaian_kinerja.height,
         result.tables.temuan.height,
@@ -297,21 +337,51 @@ def konsolidasi(
 
 
 def _consolidate(tahun: int, triwulan: int, raw: Path, curated: Path, paksa: bool) -> dict:
-    """The steps of a run, under its lock: read, validate, reconcile, gate, publish, summarise."""
+    """The steps of a run, under its lock: read, validate, reconcile, gate, publish, summarise.
+
+    Office by office: an office's bidang-quarters are read and validated (two at a time),
+    then reconciled in a task of its own that lets their rows go. In a run of many offices
+    the one table that grows with the input (asal_angka) is written per office to a spill
+    folder under `curated` as it is made, so memory holds a few offices, not the province.
+    """
     warm_gate()
     offices, listing = raw_folder.find_offices(raw, tahun)
-    years = []
-    for office in offices:
-        refs = load_references(raw, tahun, office, listing)
-        found = discover(raw, tahun, triwulan, office)
-        known = consolidation.known_bidang(refs)
-        ingested = [ingest_bidang.submit(sub, raw, known) for sub in found.submissions]
-        years.append((office, refs, found, ingested))
-    years = [
-        OfficeYear(office, refs, found, [future.result() for future in ingested])
-        for office, refs, found, ingested in years
+    by_office = listing is not None
+    submitted = [
+        (
+            office,
+            load_references.submit(raw, tahun, office, listing),
+            discover.submit(raw, tahun, triwulan, office),
+        )
+        for office in offices
     ]
-    result = reconcile_year(years, raw, tahun, triwulan, curated, listing is not None)
+    loaded = [(office, refs.result(), files.result()) for office, refs, files in submitted]
+    found = [(office, discovery) for office, _, discovery in loaded]
+    plan = plan_year(raw, tahun, triwulan, found, curated, by_office)
+    spill = spill_dir(curated, tahun) if by_office else None
+    try:
+        pending = []
+        for i, (office, refs, discovery) in enumerate(loaded):
+            known = consolidation.known_bidang(refs)
+            ingested = [ingest_bidang.submit(sub, raw, known) for sub in discovery.submissions]
+            label = office.kode_opd or str(tahun)
+            pending.append(
+                reconcile_office.submit(
+                    office, refs, discovery, ingested, plan, i == 0, spill, label
+                )
+            )
+        parts = [future.result() for future in pending]
+        del pending
+        result = finish_year(plan, found, parts, spill)
+        return _check_and_publish(result, curated, paksa)
+    finally:
+        if spill is not None:
+            shutil.rmtree(spill, ignore_errors=True)
+
+
+def _check_and_publish(result: Consolidation, curated: Path, paksa: bool) -> dict:
+    """A consolidated year -> gated, published and summarised; -> the run's outcome."""
+    tahun, triwulan = result.tahun, result.triwulan
     rilis = new_release_name(result.run_id)
     checked = gate(result, curated, rilis, paksa)
     release = publish(result, curated, checked, rilis, paksa)

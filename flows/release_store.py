@@ -405,6 +405,23 @@ def rejected_docs(curated: Path, tahun: int) -> Path:
     return curated / DATA_DOCS / f"{tahun}-ditolak"
 
 
+SPILL = "sementara-"
+
+
+def spill_dir(curated: Path, tahun: int) -> Path:
+    """-> a new, empty folder for the tables a run writes office by office before it
+    publishes them (curated/.rilis/sementara-<tahun>-<id>; on the same disk as the
+    releases, so a Dask worker writes where the flow publishes from). Taken under the run
+    lock: one left by a killed run is removed first. The caller removes it when done."""
+    base = curated / RILIS
+    base.mkdir(parents=True, exist_ok=True)
+    for old in base.glob(f"{SPILL}*"):
+        shutil.rmtree(old, ignore_errors=True)
+    folder = base / f"{SPILL}{tahun}-{uuid.uuid4().hex[:12]}"
+    folder.mkdir()
+    return folder
+
+
 def _clear_leftovers(year: Path, keep: Path | None = None) -> None:
     """Remove half-written releases (`*.tmp`) left by a crash or a kill (except `keep`)."""
     for path in year.glob("*.tmp"):
@@ -460,8 +477,13 @@ def publish_year(
     paksa: bool = False,
     name: str | None = None,
     say=None,
+    written: dict[str, tuple[Path, int]] | None = None,
 ) -> Path:
     """Curated tables of a year -> a new complete release, made current atomically.
+
+    `written`: tables whose Parquet parts were already written, partitioned as published
+    (a table spilled office by office): name -> (its folder, its rows). They are copied
+    into the release in place of the frame of the same name in `tables`.
 
     `name` is the release's folder name (new_release_name); its staging folder may
     already hold the gate's Data Docs (`data_docs/`), which are switched with it.
@@ -481,9 +503,18 @@ def publish_year(
             year.mkdir(parents=True, exist_ok=True)
             _clear_leftovers(year, keep=staging)
             outputs = []
+            written = written or {}
             for table_name, table in tables.items():
-                files = write_table(staging / table_name, table)
-                outputs.append({"tabel": table_name, "baris": table.frame.height, "berkas": files})
+                if table_name in written:
+                    folder, rows = written[table_name]
+                    shutil.copytree(folder, staging / table_name)
+                    files = sorted(
+                        p.relative_to(folder).as_posix() for p in folder.rglob("*.parquet")
+                    )
+                else:
+                    files = write_table(staging / table_name, table)
+                    rows = table.frame.height
+                outputs.append({"tabel": table_name, "baris": rows, "berkas": files})
             record = {
                 **manifest,
                 "keluaran": outputs,

@@ -143,7 +143,10 @@ def _classify(rows: pl.DataFrame, key: list[str], values: tuple[str, ...]) -> pl
     """
     count = pl.len().over(key)
     variants = pl.struct(list(values)).n_unique().over(key)
-    repeated = _with_others(rows.filter(count > 1), key)
+    repeated = rows.filter(count > 1)
+    if repeated.height == 0:  # the usual case: nothing repeats, nothing to describe
+        return repeated.with_columns(cek=pl.lit(None, pl.String))
+    repeated = _with_others(repeated, key)
     return _with_differences(repeated, key).with_columns(
         cek=pl.when(variants > 1).then(pl.lit("V006:berbeda")).otherwise(pl.lit("V006:sama")),
     )
@@ -181,7 +184,7 @@ def _mixed(keyed: pl.DataFrame) -> pl.DataFrame:
         kunci="sub kegiatan " + pl.col("kode_sub_kegiatan") + " belanja " + pl.col("jenis_belanja"),
         cek=pl.lit("V006:campur"),
     )
-    return _with_others(mixed, key)
+    return _with_others(mixed, key) if mixed.height else mixed
 
 
 def check_kinerja(data: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
