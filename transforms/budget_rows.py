@@ -18,7 +18,13 @@ import polars as pl
 from schemas.codes import CODE, jenis_from_rekening, jenis_from_text, normalized_words
 from schemas.header_spellings import KEUANGAN_KOLOM
 from schemas.types import MONEY_FIELDS
-from transforms.numbers import measure_too_large, money_too_large, parse_measure, parse_money
+from transforms.numbers import (
+    measure_value,
+    money_value,
+    read_measure,
+    read_money,
+    too_large,
+)
 from transforms.sheets import Header, SheetGrid, body_texts
 
 FIELDS = tuple(k.name for k in KEUANGAN_KOLOM)
@@ -155,18 +161,27 @@ def stage_keuangan(
         ),
     )
     rows = _inherit_codes(rows)
-    rows = rows.with_columns(
-        uraian=pl.col("uraian_teks"),
-        kode_rekening=pl.col("kode_rekening_teks"),
-        jenis_belanja=pl.coalesce(
-            jenis_from_rekening(pl.col("kode_rekening_teks")),
-            jenis_from_text(pl.col("jenis_belanja_teks")),
-        ),
-        **{f: parse_money(pl.col(f"{f}_teks")) for f in MONEY_FIELDS},
-        realisasi_fisik=parse_measure(pl.col("realisasi_fisik_teks"), percent=True),
-        keterangan=pl.col("keterangan_teks"),
-        **{f"{f}_besar": money_too_large(pl.col(f"{f}_teks")) for f in MONEY_FIELDS},
-        realisasi_fisik_besar=measure_too_large(pl.col("realisasi_fisik_teks"), percent=True),
+    # Each number cell is read once (a struct), then its value and its too-large flag taken.
+    read = {f: pl.col(f"_baca_{f}") for f in (*MONEY_FIELDS, "realisasi_fisik")}
+    rows = (
+        rows.with_columns(
+            **{f"_baca_{f}": read_money(pl.col(f"{f}_teks")) for f in MONEY_FIELDS},
+            _baca_realisasi_fisik=read_measure(pl.col("realisasi_fisik_teks"), percent=True),
+        )
+        .with_columns(
+            uraian=pl.col("uraian_teks"),
+            kode_rekening=pl.col("kode_rekening_teks"),
+            jenis_belanja=pl.coalesce(
+                jenis_from_rekening(pl.col("kode_rekening_teks")),
+                jenis_from_text(pl.col("jenis_belanja_teks")),
+            ),
+            **{f: money_value(read[f]) for f in MONEY_FIELDS},
+            realisasi_fisik=measure_value(read["realisasi_fisik"]),
+            keterangan=pl.col("keterangan_teks"),
+            **{f"{f}_besar": too_large(read[f]) for f in MONEY_FIELDS},
+            realisasi_fisik_besar=too_large(read["realisasi_fisik"]),
+        )
+        .drop([f"_baca_{f}" for f in read])
     )
     rows = _kinds(rows)
     return rows.with_columns(

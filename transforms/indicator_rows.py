@@ -10,7 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from schemas.header_spellings import KINERJA_KOLOM
-from transforms.numbers import measure_too_large, parse_measure
+from transforms.numbers import measure_value, parse_measure, read_measure, too_large
 from transforms.sheets import Header, SheetGrid, body_texts
 
 FIELDS = tuple(k.name for k in KINERJA_KOLOM)
@@ -60,15 +60,17 @@ def stage_kinerja(
         .then(pl.lit("data"))
         .otherwise(pl.lit("keterangan"))
     )
+    read = pl.col("_baca_realisasi")
     return (
-        rows.with_columns(
+        rows.with_columns(_baca_realisasi=read_measure(pl.col("realisasi_teks"), percent=True))
+        .with_columns(
             jenis_baris=kind,
             kode=pl.col("kode_teks"),
             indikator=pl.col("indikator_teks"),
             satuan=pl.col("satuan_teks"),
             target=pl.col("target_teks"),
-            realisasi=parse_measure(pl.col("realisasi_teks"), percent=True),
-            realisasi_besar=measure_too_large(pl.col("realisasi_teks"), percent=True),
+            realisasi=measure_value(read),
+            realisasi_besar=too_large(read),
             keterangan=pl.col("keterangan_teks"),
             tahun=pl.lit(tahun, dtype=pl.Int32),
             triwulan=pl.lit(triwulan, dtype=pl.Int8),
@@ -76,6 +78,7 @@ def stage_kinerja(
             berkas=pl.lit(lembar.berkas),
             lembar=pl.lit(lembar.lembar, dtype=pl.String),
         )
+        .drop("_baca_realisasi")
         .with_columns(parse_target(pl.col("target_teks")).struct.unnest())
         .drop("tata_letak")
     )

@@ -215,9 +215,17 @@ def _rules(sources: pl.DataFrame, temuan: pl.DataFrame) -> pl.DataFrame:
     later = pl.col("aturan_tahan").str.split(",").fill_null(pl.lit([], pl.List(pl.String)))
     codes = pl.concat_list(pl.col("_named").fill_null(pl.lit([], pl.List(pl.String))), later)
     joined_codes = codes.list.unique().list.sort().list.join(",")
-    return joined.with_columns(aturan=pl.when(joined_codes != "").then(joined_codes)).drop(
-        "_named", "aturan_tahan"
+    # List work only for the few rows a rule names; every other row's aturan is null.
+    named = pl.col("_named").is_not_null() | pl.col("aturan_tahan").is_not_null()
+    some = (
+        joined.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_i"), "_named", "aturan_tahan")
+        .filter(named)
+        .select("_i", aturan=pl.when(joined_codes != "").then(joined_codes))
     )
+    aturan = pl.repeat(None, joined.height, dtype=pl.String, eager=True).alias("aturan")
+    if some.height:
+        aturan = aturan.scatter(some.get_column("_i"), some.get_column("aturan"))
+    return joined.drop("_named", "aturan_tahan").with_columns(aturan)
 
 
 def figure_sources(

@@ -146,10 +146,32 @@ def parse_money(text: pl.Expr) -> pl.Expr:
     return parse_number(text, max_decimals=2, max_digits=MONEY_DIGITS).cast(MONEY)
 
 
-def money_too_large(text: pl.Expr) -> pl.Expr:
-    """Text column -> True where a cell is an amount of 10^MONEY_DIGITS Rupiah or more."""
-    parsed = _read(text, max_decimals=2, percent=False, max_digits=MONEY_DIGITS)
-    return parsed.struct.field("besar").name.keep()
+def read_money(text: pl.Expr) -> pl.Expr:
+    """Text column -> a struct read once for both `money_value` and `too_large`: one
+    pass of the regex steps gives the amount and whether it is too large to hold."""
+    return _read(text, max_decimals=2, percent=False, max_digits=MONEY_DIGITS)
+
+
+def read_measure(text: pl.Expr, *, percent: bool = False) -> pl.Expr:
+    """Text column -> a struct read once for both `measure_value` and `besar`."""
+    return _read(
+        text, max_decimals=None, percent=percent, max_digits=MEASURE_DIGITS, scale=MEASURE.scale
+    )
+
+
+def money_value(read: pl.Expr) -> pl.Expr:
+    """A `read_money` struct -> the DECIMAL(18,2) amount (as parse_money)."""
+    return read.struct.field("value").cast(MONEY)
+
+
+def measure_value(read: pl.Expr) -> pl.Expr:
+    """A `read_measure` struct -> the DECIMAL(18,4) value (as parse_measure)."""
+    return read.struct.field("value").cast(MEASURE)
+
+
+def too_large(read: pl.Expr) -> pl.Expr:
+    """A `read_money` or `read_measure` struct -> True where the number is too large."""
+    return read.struct.field("besar")
 
 
 def parse_measure(text: pl.Expr, *, percent: bool = False) -> pl.Expr:
@@ -159,14 +181,6 @@ def parse_measure(text: pl.Expr, *, percent: bool = False) -> pl.Expr:
         text, max_decimals=None, percent=percent, max_digits=MEASURE_DIGITS, scale=MEASURE.scale
     )
     return parsed.struct.field("value").name.keep().cast(MEASURE)
-
-
-def measure_too_large(text: pl.Expr, *, percent: bool = False) -> pl.Expr:
-    """Text column -> True where a cell is a number too large for DECIMAL(18,4)."""
-    parsed = _read(
-        text, max_decimals=None, percent=percent, max_digits=MEASURE_DIGITS, scale=MEASURE.scale
-    )
-    return parsed.struct.field("besar").name.keep()
 
 
 def ceiling(dtype: pl.Decimal) -> Decimal:
