@@ -203,14 +203,20 @@ def say(text: str) -> None:
 def check_inputs(raw: Path, tahun: int) -> None:
     """Fail fast, in one line, when the year's raw folder or a reference file is unusable.
 
-    The reference files are small; reading them here once more costs little and spares
-    the operator a Prefect server start and a traceback for a missing or broken DPA.
+    One office's reference files are small: they are read here once more, which spares
+    the operator a Prefect server start and a traceback for a missing or broken DPA. For
+    a raw folder of many offices only their presence is checked here (reading every
+    office's twice cost a minute at national scale); a broken one stops the run from its
+    muat-referensi task, in one line too.
     """
-    from flows.raw_folder import find_offices, load_references
+    from flows.raw_folder import check_references, find_offices, load_references
 
     offices, listing = find_offices(raw, tahun)
     for office in offices:
-        load_references(raw, tahun, office, listing)
+        if listing is None:
+            load_references(raw, tahun, office, listing)
+        else:
+            check_references(raw, tahun, office)
 
 
 def quiet_known_errors() -> None:
@@ -385,6 +391,12 @@ def failures(
     aturan: Annotated[
         str | None, typer.Option("--aturan", help="Hanya aturan ini, mis. V003.")
     ] = None,
+    opd: Annotated[
+        str | None,
+        typer.Option(
+            "--opd", help="Hanya kantor ini (kode_opd), bila curated berisi banyak kantor."
+        ),
+    ] = None,
     status: Annotated[
         str | None,
         typer.Option(
@@ -415,8 +427,8 @@ def failures(
             param_hint="'--kembalikan'",
         )
     found = read_findings(curated, tahun, status)
-    check_choices(curated, tahun, found, bidang, aturan)
-    temuan = reading_order(filter_temuan(found, triwulan, bidang, aturan))
+    check_choices(curated, tahun, found, bidang, aturan, opd)
+    temuan = reading_order(filter_temuan(found, triwulan, bidang, aturan, opd))
     if temuan.height == 0:
         console.print("Tidak ada temuan untuk pilihan ini.")
     else:
@@ -715,10 +727,15 @@ def append_acceptance(raw: Path, tahun: int, values: list[str], office=None) -> 
 
 
 def check_choices(
-    curated: Path, tahun: int, temuan: pl.DataFrame, bidang: str | None, aturan: str | None
+    curated: Path,
+    tahun: int,
+    temuan: pl.DataFrame,
+    bidang: str | None,
+    aturan: str | None,
+    opd: str | None = None,
 ) -> None:
-    """An unknown --bidang or --aturan -> UsageError listing the valid values (a typo must
-    not read as "no findings")."""
+    """An unknown --bidang, --aturan or --opd -> UsageError listing the valid values (a
+    typo must not read as "no findings")."""
     from typer._click.globals import get_current_context
 
     from schemas.rules import RULES
@@ -734,6 +751,14 @@ def check_choices(
             choices.append(("--bidang", bidang, sorted(known)))
     if aturan is not None and aturan.upper() not in RULES:
         choices.append(("--aturan", aturan, sorted(RULES)))
+    if opd is not None:
+        offices = curated / "opd" / f"tahun={tahun}"
+        listed = read_table(offices) if offices.exists() else None
+        known = set(temuan.get_column("kode_opd").drop_nulls().to_list())
+        if listed is not None and "kode_opd" in listed.columns:
+            known |= set(listed.get_column("kode_opd").drop_nulls().to_list())
+        if opd not in known:
+            choices.append(("--opd", opd, sorted(known)))
     for option, value, valid in choices[:1]:
         raise UsageError(
             f"{option} '{inert(value)}' tidak dikenal; pilih salah satu: {', '.join(valid)}",
@@ -742,15 +767,21 @@ def check_choices(
 
 
 def filter_temuan(
-    temuan: pl.DataFrame, triwulan: int | None, bidang: str | None, aturan: str | None
+    temuan: pl.DataFrame,
+    triwulan: int | None,
+    bidang: str | None,
+    aturan: str | None,
+    opd: str | None = None,
 ) -> pl.DataFrame:
-    """Findings + optional quarter, bidang and rule -> the findings that match."""
+    """Findings + optional quarter, bidang, rule and office -> the findings that match."""
     if triwulan is not None:
         temuan = temuan.filter(pl.col("triwulan") == triwulan)
     if bidang is not None:
         temuan = temuan.filter(pl.col("kode_bidang") == bidang)
     if aturan is not None:
         temuan = temuan.filter(pl.col("aturan") == aturan.upper())
+    if opd is not None:
+        temuan = temuan.filter(pl.col("kode_opd") == opd)
     return temuan
 
 

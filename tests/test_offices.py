@@ -162,6 +162,18 @@ def test_three_offices_publish_by_office_and_report_each_one(
     )
     assert failures.returncode == 0, failures.stderr
     assert "V004" in failures.stdout
+    # A steward of one office sees that office's findings only.
+    first, _, third = OFFICES
+    args = ["failures", "--tahun", str(TAHUN), "--curated", str(curated), "--opd"]
+    own = run_lkjip([*args, third, "--aturan", "V004"], subprocess_env, tmp_path)
+    assert own.returncode == 0, own.stderr
+    assert "V004" in own.stdout and "1 temuan" in own.stdout
+    other = run_lkjip([*args, first, "--aturan", "V004"], subprocess_env, tmp_path)
+    assert other.returncode == 0, other.stderr
+    assert "Tidak ada temuan untuk pilihan ini." in other.stdout
+    typo = run_lkjip([*args, "9.99"], subprocess_env, tmp_path)
+    assert typo.returncode == 2
+    assert "--opd '9.99' tidak dikenal" in typo.stderr and third in typo.stderr
 
 
 def test_the_offices_on_a_dask_cluster_give_the_same_tables(
