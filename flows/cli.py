@@ -159,10 +159,12 @@ def run(
     ] = 0,
 ) -> None:
     """Consolidate quarters 1..TRIWULAN of TAHUN from RAW and publish to CURATED."""
+    from flows.quality_gate import start_gate_process
     from flows.release_store import run_lock
     from flows.serve import temporary_api
 
     check_inputs(raw, tahun)
+    start_gate_process()  # Great Expectations imports on the other core meanwhile
     about = f"konsolidasi {tahun} TW{triwulan}"
     with run_lock(curated, tunggu, say=say, tentang=about) as waited:
         if waited >= 1:

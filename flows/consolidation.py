@@ -28,7 +28,7 @@ from pathlib import Path
 import polars as pl
 from pandera.errors import SchemaErrors
 
-from flows.quality_gate import GateOutcome, check_frames, run_gate
+from flows.quality_gate import GateOutcome, check_frames_anywhere, run_gate
 from flows.raw_folder import (
     Discovery,
     LkjipError,
@@ -380,7 +380,7 @@ def check(result: Consolidation, curated: Path, rilis: str, *, paksa: bool = Fal
     try:
         docs = staging / DATA_DOCS
         if result.gate is not None:  # spilled: the gate's frames were made office by office
-            outcome = check_frames(result.gate, docs, tahun)
+            outcome = check_frames_anywhere(result.gate, docs, tahun)
         else:
             outcome = run_gate(result.tables.tables(), docs, tahun)
         passed = outcome.passed

@@ -345,6 +345,16 @@ def _consolidate(tahun: int, triwulan: int, raw: Path, curated: Path, paksa: boo
     folder under `curated` as it is made, so memory holds a few offices, not the province.
     """
     warm_gate()
+    try:
+        return _consolidate_offices(tahun, triwulan, raw, curated, paksa)
+    finally:
+        from flows.quality_gate import stop_gate_process
+
+        stop_gate_process()
+
+
+def _consolidate_offices(tahun: int, triwulan: int, raw: Path, curated: Path, paksa: bool) -> dict:
+    """Office by office, then the year: see _consolidate."""
     offices, listing = raw_folder.find_offices(raw, tahun)
     by_office = listing is not None
     submitted = [
@@ -403,16 +413,12 @@ def _check_and_publish(result: Consolidation, curated: Path, paksa: bool) -> dic
 
 
 def warm_gate() -> None:
-    """Import Great Expectations (some 3 s) in a background thread while the files are read,
-    so the gate task at the end of the run does not wait for it."""
-    import importlib
-    import sys
-    import threading
+    """Start the gate's process now (flows/quality_gate.py): it imports Great Expectations
+    (some 3 s) on the other core while the files are read, so the gate task at the end
+    of the run does not wait for it, nor does the run's own Python wait behind it."""
+    from flows.quality_gate import start_gate_process
 
-    if "great_expectations" not in sys.modules:
-        threading.Thread(
-            target=importlib.import_module, args=("great_expectations",), daemon=True
-        ).start()
+    start_gate_process()
 
 
 def flow_with_runner(dask: str | None = None):
