@@ -13,6 +13,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import shutil
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -87,13 +88,24 @@ def run_gate(tables: dict[str, pl.DataFrame], docs: Path, tahun: int) -> GateOut
 _process: ProcessPoolExecutor | None = None
 
 
-def _import_great_expectations() -> None:
+def _start_worker(parent: int) -> None:
+    """The gate process's first step: die with the lkjip process that started it (even one
+    killed by SIGKILL: the kernel's parent-death signal, Linux), then import Great
+    Expectations."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # it died before the signal was asked for
+            os._exit(0)
     import great_expectations  # noqa: F401 (imported for its import time)
 
 
 def start_gate_process() -> None:
     """Start the process the gate will run in, importing Great Expectations now. Without
-    it (or if it dies) the gate runs in this process."""
+    it (or if it dies) the gate runs in this process. Start it from the main thread: it is
+    killed when the thread that started it ends."""
     global _process
     if _process is not None:
         return
@@ -101,7 +113,8 @@ def start_gate_process() -> None:
         _process = ProcessPoolExecutor(
             max_workers=1,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_import_great_expectations,
+            initializer=_start_worker,
+            initargs=(os.getpid(),),
         )
         _process.submit(int)  # spawned on the first job: start it (and its import) now
     except OSError:

@@ -122,3 +122,41 @@ def test_a_failed_gate_refuses_publication_and_keeps_the_previous_one(
     rejected = curated / "data_docs" / "2023-ditolak" / "index.html"
     assert rejected.is_file() and str(rejected) in str(raised.value)
     assert not list((curated / ".rilis" / "2023").glob("*.tmp"))
+
+
+_GATE_IN_ITS_PROCESS = """
+import os, sys
+from pathlib import Path
+from flows import quality_gate
+from flows.consolidation import consolidate_year
+from flows.quality_gate import run_gate, start_gate_process, stop_gate_process
+
+start_gate_process()
+tables = consolidate_year(Path(sys.argv[1]), 2023, 4).tables.tables()
+outcome = run_gate(tables, Path(sys.argv[2]), 2023)
+worker = next(iter(quality_gate._process._processes))  # the pid of the gate's process
+stop_gate_process()
+here = "great_expectations" in sys.modules
+print(outcome.passed, len(outcome.results), here, worker != os.getpid())
+"""
+
+
+def test_the_gate_runs_in_a_process_of_its_own_when_one_was_started(tmp_path: Path) -> None:
+    """lkjip run starts the gate's process first: Great Expectations imports there, on the
+    other core, and this process never imports it."""
+    import subprocess
+    import sys
+
+    docs = tmp_path / "docs"
+    done = subprocess.run(
+        [sys.executable, "-c", _GATE_IN_ITS_PROCESS, str(ROOT / "raw"), str(docs)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    passed, results, imported_here, elsewhere = done.stdout.split()
+    assert (passed, imported_here, elsewhere) == ("True", "False", "True")
+    assert int(results) == 10
+    assert (docs / "index.html").is_file()
