@@ -51,10 +51,12 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmark/bench.py --sizes $(SIZES) \
 		$(if $(filter 1 yes true,$(PROFILE)),--profile) $(BENCH_ARGS)
 
-# Re-resolve the lock after changing pyproject.toml (needs `uv` on PATH).
+# Re-resolve the lock after changing pyproject.toml (needs `uv` on PATH): uv.lock is the
+# lock; requirements.txt is its export with hashes, which `make` installs with plain pip.
 lock:
-	uv pip compile pyproject.toml --extra dev --generate-hashes --universal \
-		--python-version 3.11 -o requirements.txt
+	uv lock --python 3.11
+	uv export --frozen --extra dev --format requirements-txt --no-emit-project \
+		-o requirements.txt
 
 clean-venv:
 	rm -rf $(VENV)

@@ -62,3 +62,24 @@ def test_the_module_table_lists_every_module_and_only_those() -> None:
     table = section("### Modules")
     listed = re.findall(r"^\| `([\w/]+\.py)` \|", table, flags=re.MULTILINE)
     assert sorted(listed) == [p.as_posix() for p in modules()]
+
+
+def test_requirements_txt_pins_exactly_what_uv_lock_locks() -> None:
+    """uv.lock is the lock; requirements.txt (what `make` installs with pip) is its export:
+    the same packages at the same versions, each with hashes, so neither drifts alone."""
+    import tomllib
+
+    lock = tomllib.loads((ROOT / "uv.lock").read_text(encoding="utf-8"))
+    locked = {
+        re.sub(r"[-_.]+", "-", p["name"]).lower(): p["version"]
+        for p in lock["package"]
+        if p.get("source", {}).get("editable") != "."  # the project itself
+    }
+    text = (ROOT / "requirements.txt").read_text(encoding="utf-8")
+    pinned = {
+        re.sub(r"[-_.]+", "-", name).lower(): version
+        for name, version in re.findall(r"^([A-Za-z0-9_.-]+)==([^\s;\\]+)", text, re.M)
+    }
+    assert pinned == locked
+    blocks = re.split(r"\n(?=[A-Za-z0-9_.-]+==)", text.split("\n", 2)[2])
+    assert all("--hash=sha256:" in block for block in blocks if "==" in block)
