@@ -410,8 +410,7 @@ def load_references(
         result = load_reference(raw, tahun, nama, office)
         if result is None:
             if nama in WAJIB_ADA:
-                folder = reference_folder(raw, tahun, office)
-                raise LkjipError(f"berkas referensi {nama}.csv tidak ada di {folder}")
+                raise _missing(nama, reference_folder(raw, tahun, office))
             continue
         loaded[nama] = result
     if offices is not None:
@@ -427,8 +426,13 @@ def check_references(raw: Path, tahun: int, office: Office = SINGLE) -> None:
     for nama in WAJIB_ADA:
         path = _reference_entry(folder, nama)
         if path is None:
-            raise LkjipError(f"berkas referensi {nama}.csv tidak ada di {folder}")
+            raise _missing(nama, folder)
         _refuse_unusable(raw, path)
+
+
+def _missing(nama: str, folder: Path) -> LkjipError:
+    """-> the one-line error of a required reference file that is not there."""
+    return LkjipError(f"berkas referensi {nama}.csv tidak ada di {folder}")
 
 
 def _refuse_unusable(raw: Path, path: Path) -> None:

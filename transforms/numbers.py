@@ -143,7 +143,7 @@ def parse_number(
 def parse_money(text: pl.Expr) -> pl.Expr:
     """Text column -> DECIMAL(18,2) Rupiah; null where empty, unreadable, finer than a sen or
     too large (see MONEY_DIGITS)."""
-    return parse_number(text, max_decimals=2, max_digits=MONEY_DIGITS).cast(MONEY)
+    return money_value(read_money(text)).name.keep()
 
 
 def read_money(text: pl.Expr) -> pl.Expr:
@@ -153,7 +153,7 @@ def read_money(text: pl.Expr) -> pl.Expr:
 
 
 def read_measure(text: pl.Expr, *, percent: bool = False) -> pl.Expr:
-    """Text column -> a struct read once for both `measure_value` and `besar`."""
+    """Text column -> a struct read once for both `measure_value` and `too_large`."""
     return _read(
         text, max_decimals=None, percent=percent, max_digits=MEASURE_DIGITS, scale=MEASURE.scale
     )
@@ -177,10 +177,7 @@ def too_large(read: pl.Expr) -> pl.Expr:
 def parse_measure(text: pl.Expr, *, percent: bool = False) -> pl.Expr:
     """Text column -> DECIMAL(18,4) indicator value or percentage; null if empty, unreadable
     or too large for DECIMAL(18,4)."""
-    parsed = _read(
-        text, max_decimals=None, percent=percent, max_digits=MEASURE_DIGITS, scale=MEASURE.scale
-    )
-    return parsed.struct.field("value").name.keep().cast(MEASURE)
+    return measure_value(read_measure(text, percent=percent)).name.keep()
 
 
 def ceiling(dtype: pl.Decimal) -> Decimal:
